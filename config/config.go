@@ -1,0 +1,305 @@
+// Package config turns tarssh's command line into a checked Config.
+//
+// The flags, short forms and defaults are tarssh 0.7.0's, so that tarssh can
+// replace it in existing scripts and units. Every bad value is refused here,
+// before anything is bound or started, with one line naming the flag and the
+// value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Version is tarssh's version, printed by -V and in the init line.
+const Version = "0.8.0"
+
+// Limits on numeric flags: beyond them a value is surely a mistake, and
+// within them the engine's clock and the kernel's timeout field never
+// overflow.
+const (
+	MaxClientsLimit = 1 << 26
+	MinSeconds      = 0.01
+	MaxSeconds      = 86400
+)
+
+// Config is the checked command line.
+type Config struct {
+	Listen     []netip.AddrPort
+	MaxClients int
+	Delay      time.Duration
+	Timeout    time.Duration
+	Verbose    int
+
+	LogTimestamps, LogIdent, LogLevel bool
+
+	User, Group, Chroot string
+}
+
+// UsageError is a bad command line; tarssh exits with EX_USAGE (64) on it.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// ErrHelp and ErrVersion ask the caller to print help or the version and
+// exit 0.
+var (
+	ErrHelp    = errors.New("help requested")
+	ErrVersion = errors.New("version requested")
+)
+
+func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(format, a...)} }
+
+// raw holds flag values before they are checked.
+type raw struct {
+	listen                    []string
+	maxClients, delay, timout once
+	noTS, noIdent, noLevel    bool
+	help, version             bool
+}
+
+// once is a string flag that may be given only once: a second value is far
+// more likely a mistake than an override.
+type once struct {
+	val string
+	set bool
+}
+
+func (o *once) String() string { return o.val }
+func (o *once) Type() string   { return "N" }
+func (o *once) Set(s string) error {
+	if o.set {
+		return errors.New("given more than once")
+	}
+	o.val, o.set = s, true
+	return nil
+}
+
+func flagSet(c *Config, r *raw) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("tarssh", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.Usage = func() {}
+	fs.SetOutput(discard{})
+	r.maxClients.val, r.delay.val, r.timout.val = "4096", "10", "30"
+	fs.StringArrayVarP(&r.listen, "listen", "l", nil, "Listen address(es) to bind to, ADDR:PORT, repeatable (default 0.0.0.0:2222)")
+	fs.VarP(&r.maxClients, "max-clients", "c", "Best-effort connection limit")
+	fs.VarP(&r.delay, "delay", "d", "Seconds between responses")
+	fs.VarP(&r.timout, "timeout", "t", "Socket write timeout, in seconds")
+	fs.CountVarP(&c.Verbose, "verbose", "v", "Verbose level (repeat for more verbosity)")
+	fs.BoolVar(&r.noTS, "disable-log-timestamps", false, "Disable timestamps in logs")
+	fs.BoolVar(&r.noIdent, "disable-log-ident", false, `Disable module name in logs (e.g. "tarssh")`)
+	fs.BoolVar(&r.noLevel, "disable-log-level", false, `Disable log level in logs (e.g. "info")`)
+	fs.StringVarP(&c.User, "user", "u", "", "Run as this user and their primary group")
+	fs.StringVarP(&c.Group, "group", "g", "", "Run as this group")
+	fs.StringVar(&c.Chroot, "chroot", "", "Chroot to this directory")
+	fs.BoolVarP(&r.help, "help", "h", false, "Prints help information")
+	fs.BoolVarP(&r.version, "version", "V", false, "Prints version information")
+	return fs
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Usage is the -h text.
+func Usage() string {
+	return "tarssh " + Version + "\nA SSH tarpit server\n\nUsage: tarssh [OPTIONS]\n\n" +
+		flagSet(&Config{}, &raw{}).FlagUsages()
+}
+
+// Parse checks args (without the program name).
+func Parse(args []string) (*Config, error) {
+	var c Config
+	var r raw
+	fs := flagSet(&c, &r)
+	if err := fs.Parse(args); err != nil {
+		return nil, usagef("%s", flagError(err))
+	}
+	switch {
+	case r.help:
+		return nil, ErrHelp
+	case r.version:
+		return nil, ErrVersion
+	case fs.NArg() > 0:
+		return nil, usagef("unexpected argument %q (options take the form -l ADDR:PORT)", fs.Arg(0))
+	}
+	var err error
+	if len(r.listen) == 0 {
+		r.listen = []string{"0.0.0.0:2222"}
+	}
+	if c.Listen, err = parseListen(r.listen); err != nil {
+		return nil, err
+	}
+	if c.MaxClients, err = parseCount("-c/--max-clients", r.maxClients.val, MaxClientsLimit); err != nil {
+		return nil, err
+	}
+	if c.Delay, err = parseSeconds("-d/--delay", r.delay.val); err != nil {
+		return nil, err
+	}
+	if c.Timeout, err = parseSeconds("-t/--timeout", r.timout.val); err != nil {
+		return nil, err
+	}
+	c.LogTimestamps, c.LogIdent, c.LogLevel = !r.noTS, !r.noIdent, !r.noLevel
+	if err := checkIdentity(&c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// flagError rewords pflag's errors so they name the flag in both forms.
+func flagError(err error) string {
+	s := err.Error()
+	// pflag: `invalid argument "x" for "-d, --delay" flag: given more than once`
+	if strings.HasPrefix(s, "invalid argument") {
+		if i := strings.Index(s, `" for "`); i > 0 {
+			val := s[len(`invalid argument "`):i]
+			rest := s[i+len(`" for "`):]
+			if j := strings.Index(rest, `" flag: `); j > 0 {
+				name := strings.ReplaceAll(rest[:j], ", ", "/")
+				return fmt.Sprintf("%s %q: %s", name, val, rest[j+len(`" flag: `):])
+			}
+		}
+	}
+	return s
+}
+
+func parseListen(addrs []string) ([]netip.AddrPort, error) {
+	var out []netip.AddrPort
+	seen := map[netip.AddrPort]bool{}
+	for _, s := range addrs {
+		ap, err := ParseAddr(s)
+		if err != nil {
+			return nil, usagef("-l/--listen %q: %v", s, err)
+		}
+		if seen[ap] {
+			return nil, usagef("-l/--listen %q: address given more than once", s)
+		}
+		seen[ap] = true
+		out = append(out, ap)
+	}
+	return out, nil
+}
+
+// ParseAddr parses a listen address: IPv4 "a.b.c.d:port" or IPv6
+// "[addr]:port", with a port from 0 (any free port) to 65535.
+func ParseAddr(s string) (netip.AddrPort, error) {
+	host, port, ok := cutPort(s)
+	if !ok {
+		return netip.AddrPort{}, errors.New("want ADDR:PORT, e.g. 0.0.0.0:2222 or [::]:2222")
+	}
+	p, err := strconv.ParseUint(port, 10, 64)
+	if err != nil || p > 65535 {
+		return netip.AddrPort{}, fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	if strings.HasPrefix(host, "[") != strings.HasSuffix(host, "]") {
+		return netip.AddrPort{}, errors.New("unbalanced brackets around the address")
+	}
+	bracketed := strings.HasPrefix(host, "[")
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%q is not an IP address (host names are not looked up)", host)
+	}
+	if a.Is6() && !a.Is4In6() && !bracketed {
+		return netip.AddrPort{}, errors.New("put an IPv6 address in brackets: [addr]:port")
+	}
+	if a.Is4() && bracketed {
+		return netip.AddrPort{}, errors.New("an IPv4 address takes no brackets")
+	}
+	return netip.AddrPortFrom(a, uint16(p)), nil
+}
+
+func cutPort(s string) (host, port string, ok bool) {
+	i := strings.LastIndexByte(s, ':')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+func parseCount(flag, s string, max int) (int, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n < 1 || n > int64(max) {
+		return 0, usagef("%s %q: want a whole number from 1 to %d", flag, s, max)
+	}
+	return int(n), nil
+}
+
+func parseSeconds(flag, s string) (time.Duration, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(v) || v < MinSeconds || v > MaxSeconds {
+		return 0, usagef("%s %q: want seconds from %g to %d", flag, s, MinSeconds, MaxSeconds)
+	}
+	return time.Duration(math.Round(v * float64(time.Second))), nil
+}
+
+// checkIdentity makes sure --user, --group and --chroot name things that
+// exist, so a typo fails at once rather than after the listeners are bound.
+func checkIdentity(c *Config) error {
+	if c.User != "" {
+		if _, err := LookupUser(c.User); err != nil {
+			return usagef("-u/--user %q: %v", c.User, err)
+		}
+	}
+	if c.Group != "" {
+		if _, err := LookupGroup(c.Group); err != nil {
+			return usagef("-g/--group %q: %v", c.Group, err)
+		}
+	}
+	if c.Chroot != "" {
+		if !filepath.IsAbs(c.Chroot) {
+			return usagef("--chroot %q: want an absolute path", c.Chroot)
+		}
+		fi, err := os.Stat(c.Chroot)
+		if err != nil {
+			return usagef("--chroot %q: %v", c.Chroot, errors.Unwrap(err))
+		}
+		if !fi.IsDir() {
+			return usagef("--chroot %q: not a directory", c.Chroot)
+		}
+	}
+	return nil
+}
+
+// LookupUser finds a user by name or numeric ID.
+func LookupUser(s string) (*user.User, error) {
+	if s == "" {
+		return nil, errors.New("empty user name")
+	}
+	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
+		if u, err := user.LookupId(s); err == nil {
+			return u, nil
+		}
+		return &user.User{Uid: s, Gid: s, Username: s}, nil
+	}
+	u, err := user.Lookup(s)
+	if err != nil {
+		return nil, errors.New("no such user")
+	}
+	return u, nil
+}
+
+// LookupGroup finds a group by name or numeric ID.
+func LookupGroup(s string) (*user.Group, error) {
+	if s == "" {
+		return nil, errors.New("empty group name")
+	}
+	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
+		return &user.Group{Gid: s, Name: s}, nil
+	}
+	g, err := user.LookupGroup(s)
+	if err != nil {
+		return nil, errors.New("no such group")
+	}
+	return g, nil
+}

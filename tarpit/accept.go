@@ -1,0 +1,114 @@
+package tarpit
+
+import (
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tarssh/tarssh/logging"
+)
+
+// acceptLoop takes connections from one listener while client slots are
+// free. It uses the listener only for readiness and accepts with a raw
+// accept4, so the connections never enter Go's poller: each costs the
+// engine its record and nothing else.
+func (e *Engine) acceptLoop(rc syscall.RawConn, lis uint8) {
+	for {
+		select {
+		case e.slots <- struct{}{}:
+		case <-e.stop:
+			return
+		}
+		a, ok := e.acceptOne(rc)
+		if !ok {
+			return
+		}
+		a.lis = lis
+		select {
+		case e.incoming <- a:
+		case <-e.stop:
+			unix.Close(a.fd)
+			return
+		}
+	}
+}
+
+// acceptOne returns the next connection, riding out transient errors. When
+// descriptors or buffers run out it logs once per burst and backs off
+// (the pending clients stay in the backlog) rather than spin; ok is false
+// once the listener is closed.
+func (e *Engine) acceptOne(rc syscall.RawConn) (a accepted, ok bool) {
+	const minBackoff, maxBackoff = 10 * time.Millisecond, time.Second
+	backoff, logged := minBackoff, false
+	for {
+		var aerr error
+		err := rc.Read(func(fd uintptr) bool {
+			a, aerr = acceptRaw(int(fd))
+			return aerr != unix.EAGAIN
+		})
+		if err != nil {
+			return a, false
+		}
+		switch aerr {
+		case nil:
+			if logged {
+				e.cfg.Log.Log(logging.New(logging.Warn, "accept").Str("recovered", "true", "").Record())
+			}
+			return a, true
+		case unix.EINTR, unix.ECONNABORTED, unix.EPROTO, unix.EPERM:
+			continue // the connection went away before we took it
+		}
+		if !logged {
+			e.cfg.Log.Log(logging.New(logging.Warn, "accept").
+				Quote("error", ErrorText(aerr), "ERROR").
+				Dur("backoff", backoff, "").Record())
+			logged = true
+		}
+		select {
+		case <-time.After(backoff):
+		case <-e.stop:
+			return a, false
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// fromSockaddr fills a's peer address from an accept result.
+func fromSockaddr(a *accepted, sa unix.Sockaddr) {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		a.addr = [16]byte{10: 0xff, 11: 0xff, 12: sa.Addr[0], 13: sa.Addr[1], 14: sa.Addr[2], 15: sa.Addr[3]}
+		a.port = uint16(sa.Port)
+	case *unix.SockaddrInet6:
+		a.addr = sa.Addr
+		a.port = uint16(sa.Port)
+	default:
+		a.unix = true
+	}
+}
+
+// ErrorText renders err as tarssh 0.7.0 (Rust's io::Error) does:
+// "Broken pipe (os error 32)".
+func ErrorText(err error) string {
+	if errno, ok := err.(syscall.Errno); ok {
+		s := errno.Error()
+		if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+			s = string(s[0]-'a'+'A') + s[1:]
+		}
+		return s + " (os error " + itoa(int(errno)) + ")"
+	}
+	return err.Error()
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		if n /= 10; n == 0 {
+			return string(b[i:])
+		}
+	}
+}

@@ -1,0 +1,403 @@
+// Package tarpit is the tarssh engine: it accepts SSH connections and holds
+// them, sending the endless pre-banner lines RFC 4253 §4.2 allows.
+//
+// One goroutine serves every client. Each client is a 48-byte record in a
+// slab, scheduled on a timing wheel; on its turn the engine reads and drops
+// whatever the client sent (keeping its first line, the SSH identification)
+// and makes one blind non-blocking write of what the pacer chose. A write
+// that would block is simply tried again on the next turn; the kernel drops
+// a client whose data stays unacknowledged for the write timeout
+// (TCP_USER_TIMEOUT), which costs the engine neither memory nor work. One
+// goroutine per listener accepts connections while a client slot is free,
+// so at the limit new clients wait in the kernel's backlog.
+package tarpit
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tarssh/tarssh/logging"
+	"github.com/tarssh/tarssh/pacing"
+)
+
+// tick is the engine's clock resolution: visits due within one tick are
+// made together.
+const tick = 10 * time.Millisecond
+
+// identWindow is how long a client has to send its identification before it
+// counts as silent.
+const identWindow = 5 * time.Second
+
+// readChunk bounds what is read and dropped per visit, so a flooding client
+// costs a bounded amount of work.
+const readChunk = 4096
+
+// Config is what the engine needs to run.
+type Config struct {
+	MaxClients int           // best-effort limit on held clients
+	Timeout    time.Duration // socket write timeout
+	Pacer      pacing.Pacer
+	Log        *logging.Logger
+	Signals    <-chan os.Signal // HUP/INFO: info line; INT/TERM: shut down
+
+	// Heartbeat, if set, is called from the engine loop every
+	// HeartbeatEvery, so a wedged loop stops the beats (sd_notify watchdog).
+	Heartbeat      func(Stats)
+	HeartbeatEvery time.Duration
+}
+
+// Stats is a snapshot of the engine's counters.
+type Stats struct {
+	Uptime      time.Duration
+	Clients     int
+	Total       uint64        // clients accepted since start
+	Bytes       uint64        // bytes sent since start
+	Longest     time.Duration // the longest current hold
+	LogsDropped uint64
+	Families    [pacing.NumFamilies]int // current clients by family
+}
+
+// accepted is a connection handed from an accept goroutine to the engine.
+type accepted struct {
+	fd   int
+	addr [16]byte
+	port uint16
+	lis  uint8
+	unix bool
+}
+
+// ioOps are the engine's system calls, replaceable for the synthetic
+// benchmark and tests that run the scheduler without sockets.
+type ioOps struct {
+	read  func(fd int, p []byte) (int, error)
+	write func(fd int, p []byte) (int, error)
+	close func(fd int) error
+}
+
+var sysOps = ioOps{read: unix.Read, write: unix.Write, close: unix.Close}
+
+// Engine holds the clients. Create it with New and run it with Serve.
+type Engine struct {
+	cfg     Config
+	ops     ioOps
+	clients []client
+	free    uint32 // head of the free-slot list
+	wheel   wheel
+	idents  *interner
+	stats   Stats
+	start   time.Time
+	pid     int
+	rbuf    [readChunk]byte
+	wbuf    [pacing.MaxChunk]byte
+	lnAddrs []netip.AddrPort
+
+	incoming chan accepted
+	slots    chan struct{} // a token per held client: accept waits when full
+	stop     chan struct{}
+}
+
+// New returns an engine for cfg.
+func New(cfg Config) (*Engine, error) {
+	if cfg.MaxClients < 1 {
+		return nil, errors.New("tarpit: MaxClients must be at least 1")
+	}
+	if cfg.Pacer == nil {
+		return nil, errors.New("tarpit: no Pacer")
+	}
+	e := &Engine{
+		cfg:      cfg,
+		ops:      sysOps,
+		idents:   newInterner(),
+		start:    time.Now(),
+		pid:      os.Getpid(),
+		free:     nilIdx,
+		incoming: make(chan accepted, 256),
+		slots:    make(chan struct{}, cfg.MaxClients),
+		stop:     make(chan struct{}),
+	}
+	// The slab is reserved, not touched: the kernel backs its pages only as
+	// clients arrive, so a large limit costs nothing until it is used.
+	e.clients = make([]client, 0, cfg.MaxClients)
+	e.wheel.init(e.now())
+	return e, nil
+}
+
+// now is the current tick.
+func (e *Engine) now() uint32 { return uint32(time.Since(e.start) / tick) }
+
+// ticks rounds d up to whole ticks, at least one.
+func ticks(d time.Duration) uint32 {
+	t := (d + tick - 1) / tick
+	if t < 1 {
+		return 1
+	}
+	if t > 1<<30 {
+		return 1 << 30
+	}
+	return uint32(t)
+}
+
+func (e *Engine) since(t uint32) time.Duration { return time.Duration(e.now()-t) * tick }
+
+// Snapshot returns the current counters. It must be called from the engine
+// loop (Heartbeat does).
+func (e *Engine) Snapshot() Stats {
+	s := e.stats
+	s.Uptime = time.Since(e.start)
+	s.LogsDropped = e.cfg.Log.Dropped()
+	now := e.now()
+	var oldest uint32
+	for i := range e.clients {
+		c := &e.clients[i]
+		if c.fd >= 0 && now-c.born > oldest {
+			oldest = now - c.born
+		}
+	}
+	s.Longest = time.Duration(oldest) * tick
+	return s
+}
+
+// Serve holds clients from the listeners (non-blocking listening sockets, as
+// Listen and FromFile return) until a terminating signal arrives, then
+// closes every client and returns nil. The listeners are closed too.
+func (e *Engine) Serve(listeners []*os.File) error {
+	if len(listeners) > 255 {
+		return errors.New("tarpit: at most 255 listeners")
+	}
+	for i, ln := range listeners {
+		e.lnAddrs = append(e.lnAddrs, localAddrPort(ln))
+		rc, err := ln.SyscallConn()
+		if err != nil {
+			return err
+		}
+		tuneListener(rc, e.cfg.Timeout)
+		go e.acceptLoop(rc, uint8(i))
+	}
+	defer func() {
+		close(e.stop)
+		for _, ln := range listeners {
+			ln.Close()
+		}
+	}()
+	return e.loop()
+}
+
+func (e *Engine) loop() error {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var beat <-chan time.Time
+	if e.cfg.Heartbeat != nil && e.cfg.HeartbeatEvery > 0 {
+		t := time.NewTicker(e.cfg.HeartbeatEvery)
+		defer t.Stop()
+		beat = t.C
+		e.cfg.Heartbeat(e.Snapshot())
+	}
+	for {
+		e.runDue(e.now())
+		if next, ok := e.wheel.nextUsed(); ok {
+			timer.Reset(time.Until(e.start.Add(time.Duration(next) * tick)))
+		} else {
+			timer.Stop()
+		}
+		select {
+		case <-timer.C:
+		case a := <-e.incoming:
+			e.add(a)
+			// Take a burst of arrivals in one turn of the loop.
+			for n := 0; n < 64; n++ {
+				select {
+				case a := <-e.incoming:
+					e.add(a)
+					continue
+				default:
+				}
+				break
+			}
+		case <-beat:
+			e.cfg.Heartbeat(e.Snapshot())
+		case sig := <-e.cfg.Signals:
+			if e.signal(sig) {
+				return nil
+			}
+		}
+	}
+}
+
+// signal handles sig and reports whether the engine must stop.
+func (e *Engine) signal(sig os.Signal) bool {
+	name := signalName(sig)
+	s := e.Snapshot()
+	switch sig {
+	case syscall.SIGINT, syscall.SIGTERM:
+		e.cfg.Log.Log(logging.New(logging.Info, "shutdown").
+			Int("pid", int64(e.pid), "").Str("signal", name, "").
+			Dur("uptime", s.Uptime, "").Int("clients", int64(s.Clients), "CLIENTS").
+			Uint("total", s.Total, "TOTAL").Uint("bytes", s.Bytes, "BYTES").Record())
+		e.closeAll()
+		return true
+	}
+	b := logging.New(logging.Info, "info").
+		Int("pid", int64(e.pid), "").Str("signal", name, "").
+		Dur("uptime", s.Uptime, "").Int("clients", int64(s.Clients), "CLIENTS").
+		Uint("total", s.Total, "TOTAL").Uint("bytes", s.Bytes, "BYTES")
+	if s.LogsDropped > 0 {
+		b.Uint("log_dropped", s.LogsDropped, "LOG_DROPPED")
+	}
+	e.cfg.Log.Log(b.Record())
+	return false
+}
+
+// add takes a newly accepted connection into the slab and the schedule.
+func (e *Engine) add(a accepted) {
+	i := e.free
+	if i != nilIdx {
+		e.free = e.clients[i].next
+	} else {
+		i = uint32(len(e.clients))
+		e.clients = append(e.clients, client{})
+	}
+	now := e.now()
+	e.clients[i] = client{fd: int32(a.fd), born: now, addr: a.addr, port: a.port, lis: a.lis}
+	c := &e.clients[i]
+	if a.unix {
+		c.flags |= flagUnix
+	}
+	e.stats.Clients++
+	e.stats.Total++
+	e.stats.Families[c.pace.Family]++
+	if e.cfg.Log.Enabled(logging.Info) {
+		e.cfg.Log.Log(logging.New(logging.Info, "connect").
+			Peer("peer", c.peer(), "PEER").Int("clients", int64(e.stats.Clients), "CLIENTS").
+			Field("LOCAL_ADDR", logging.FormatAddr(e.local(c))).Record())
+	}
+	e.wheel.push(e.clients, i, now+ticks(e.cfg.Pacer.First()))
+}
+
+// runDue visits every client due at or before now.
+func (e *Engine) runDue(now uint32) {
+	for {
+		t, ok := e.wheel.nextUsed()
+		if !ok || after(t, now) {
+			if after(now+1, e.wheel.cursor) {
+				e.wheel.cursor = now + 1
+			}
+			return
+		}
+		e.wheel.cursor = t + 1
+		for i := e.wheel.take(t); i != nilIdx; {
+			next := e.clients[i].next
+			e.wheel.n--
+			if after(e.clients[i].due, t) {
+				e.wheel.push(e.clients, i, e.clients[i].due) // parked beyond the horizon
+			} else {
+				e.visit(i, now)
+			}
+			i = next
+		}
+	}
+}
+
+// visit reads and drops what client i sent, then writes its next bytes.
+func (e *Engine) visit(i uint32, now uint32) {
+	c := &e.clients[i]
+	if c.flags&flagEOF == 0 {
+		n, err := e.ops.read(int(c.fd), e.rbuf[:])
+		switch {
+		case n > 0:
+			if c.ident == identPending {
+				e.identify(c, sanitize(e.rbuf[:n]))
+			}
+		case err == nil: // EOF: the client will send no more, but may still read
+			c.flags |= flagEOF
+		case err != unix.EAGAIN && err != unix.EINTR:
+			e.drop(i, err)
+			return
+		}
+	}
+	if c.ident == identPending && time.Duration(now-c.born)*tick >= identWindow {
+		e.identify(c, nil)
+	}
+	n, wait := e.cfg.Pacer.Next(&c.pace, e.wbuf[:])
+	if n > 0 {
+		w, err := e.ops.write(int(c.fd), e.wbuf[:n])
+		if w > 0 {
+			e.cfg.Pacer.Wrote(&c.pace, e.wbuf[:w])
+			if c.sent+uint32(w) > c.sent {
+				c.sent += uint32(w)
+			}
+			e.stats.Bytes += uint64(w)
+		}
+		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			e.drop(i, err)
+			return
+		}
+	}
+	e.wheel.push(e.clients, i, now+ticks(wait))
+}
+
+// identify settles client c's identification (nil: none came in time).
+func (e *Engine) identify(c *client, ident []byte) {
+	e.stats.Families[c.pace.Family]--
+	if ident == nil {
+		c.ident = identNone
+	} else {
+		c.ident = e.idents.intern(ident)
+	}
+	e.cfg.Pacer.Identify(&c.pace, ident)
+	e.stats.Families[c.pace.Family]++
+}
+
+// drop closes client i after err and frees its slot.
+func (e *Engine) drop(i uint32, err error) {
+	c := &e.clients[i]
+	e.ops.close(int(c.fd))
+	e.stats.Clients--
+	e.stats.Families[c.pace.Family]--
+	if e.cfg.Log.Enabled(logging.Info) {
+		b := logging.New(logging.Info, "disconnect").
+			Peer("peer", c.peer(), "PEER").
+			Dur("duration", e.since(c.born), "DURATION_S").
+			Uint("bytes", uint64(c.sent), "BYTES").
+			Quote("error", ErrorText(err), "ERROR").
+			Int("clients", int64(e.stats.Clients), "CLIENTS")
+		if c.ident != identPending {
+			b.Quote("ident", e.idents.lookup(c.ident), "CLIENT_IDENT")
+		}
+		e.cfg.Log.Log(b.Field("LOCAL_ADDR", logging.FormatAddr(e.local(c))).Record())
+	}
+	e.idents.release(c.ident)
+	*c = client{fd: -1, next: e.free}
+	e.free = i
+	<-e.slots
+}
+
+// closeAll closes every client at shutdown.
+func (e *Engine) closeAll() {
+	for i := range e.clients {
+		if c := &e.clients[i]; c.fd >= 0 {
+			e.ops.close(int(c.fd))
+			c.fd = -1
+		}
+	}
+}
+
+func (e *Engine) local(c *client) netip.AddrPort {
+	if int(c.lis) < len(e.lnAddrs) {
+		return e.lnAddrs[c.lis]
+	}
+	return netip.AddrPort{}
+}
+
+func signalName(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		if name := unix.SignalName(s); name != "" {
+			return name[3:] // without "SIG"
+		}
+	}
+	return sig.String()
+}

@@ -1,0 +1,118 @@
+package tarpit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// The engine takes listeners as non-blocking *os.File sockets: whether
+// tarssh bound them itself or systemd passed them in, they are then waited
+// on by Go's poller but accepted from with raw system calls, so accepted
+// connections never enter Go's net package.
+
+// Listen binds a TCP listener on each address. It binds all or none: on a
+// failure it closes what it had bound and names the address that failed.
+// Listeners are plain TCP: Go would make them MPTCP by default, which
+// Landlock does not cover and which a tarpit has no use for. An IPv6
+// address binds IPv6 only, so that 0.0.0.0:22 and [::]:22 can be given
+// together.
+func Listen(addrs []netip.AddrPort) ([]*os.File, error) {
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	var out []*os.File
+	fail := func(ap netip.AddrPort, err error) ([]*os.File, error) {
+		for _, f := range out {
+			f.Close()
+		}
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			err = oe.Err
+		}
+		return nil, fmt.Errorf("listen on %s: %v", ap, err)
+	}
+	for _, ap := range addrs {
+		network := "tcp4"
+		if ap.Addr().Is6() && !ap.Addr().Is4In6() {
+			network = "tcp6"
+		}
+		ln, err := lc.Listen(context.Background(), network, ap.String())
+		if err != nil {
+			return fail(ap, err)
+		}
+		// The dup shares the socket's non-blocking flag, so os.File
+		// registers it with the poller.
+		f, err := ln.(*net.TCPListener).File()
+		ln.Close()
+		if err != nil {
+			return fail(ap, err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// FromFile checks that f (e.g. passed by systemd) is a listening stream
+// socket and returns it ready for the engine: non-blocking and known to the
+// poller. On error f is left open for the caller to report and close.
+func FromFile(f *os.File) (*os.File, error) {
+	fd := int(f.Fd())
+	typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
+	if err != nil {
+		return nil, fmt.Errorf("descriptor %d (%s) is not a socket", fd, f.Name())
+	}
+	if typ != unix.SOCK_STREAM {
+		return nil, fmt.Errorf("descriptor %d (%s) is not a stream socket", fd, f.Name())
+	}
+	if !listening(fd) {
+		return nil, fmt.Errorf("descriptor %d (%s) is not a listening socket", fd, f.Name())
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return nil, fmt.Errorf("descriptor %d (%s): %v", fd, f.Name(), err)
+	}
+	nf := os.NewFile(uintptr(fd), f.Name())
+	return nf, nil
+}
+
+// LocalAddr returns the address a listener is bound to, for the log.
+func LocalAddr(f *os.File) string {
+	var out string
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return "?"
+	}
+	rc.Control(func(fd uintptr) {
+		sa, err := unix.Getsockname(int(fd))
+		if err != nil {
+			out = "?"
+			return
+		}
+		out = sockaddrString(sa)
+	})
+	return out
+}
+
+func sockaddrString(sa unix.Sockaddr) string {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)).String()
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port)).String()
+	case *unix.SockaddrUnix:
+		if sa.Name == "" {
+			return "unix:(unnamed)"
+		}
+		return "unix:" + sa.Name
+	}
+	return "?"
+}
+
+func localAddrPort(f *os.File) netip.AddrPort {
+	ap, _ := netip.ParseAddrPort(LocalAddr(f))
+	return ap
+}
