@@ -94,6 +94,7 @@ type Engine struct {
 	pid     int
 	rbuf    [readChunk]byte
 	wbuf    [pacing.MaxChunk]byte
+	lns     []*os.File
 	lnAddrs []netip.AddrPort
 
 	incoming chan accepted
@@ -101,13 +102,19 @@ type Engine struct {
 	stop     chan struct{}
 }
 
-// New returns an engine for cfg.
-func New(cfg Config) (*Engine, error) {
+// New returns an engine for cfg that will serve the listeners: non-blocking
+// listening sockets, as Listen and FromFile return. It makes every system
+// call the listeners need (socket options, addresses) now, so that Serve
+// can run under a sandbox that forbids them.
+func New(cfg Config, listeners []*os.File) (*Engine, error) {
 	if cfg.MaxClients < 1 {
 		return nil, errors.New("tarpit: MaxClients must be at least 1")
 	}
 	if cfg.Pacer == nil {
 		return nil, errors.New("tarpit: no Pacer")
+	}
+	if len(listeners) > 255 {
+		return nil, errors.New("tarpit: at most 255 listeners")
 	}
 	e := &Engine{
 		cfg:      cfg,
@@ -124,6 +131,15 @@ func New(cfg Config) (*Engine, error) {
 	// clients arrive, so a large limit costs nothing until it is used.
 	e.clients = make([]client, 0, cfg.MaxClients)
 	e.wheel.init(e.now())
+	for _, ln := range listeners {
+		rc, err := ln.SyscallConn()
+		if err != nil {
+			return nil, err
+		}
+		tuneListener(rc, cfg.Timeout)
+		e.lns = append(e.lns, ln)
+		e.lnAddrs = append(e.lnAddrs, localAddrPort(ln))
+	}
 	return e, nil
 }
 
@@ -162,25 +178,19 @@ func (e *Engine) Snapshot() Stats {
 	return s
 }
 
-// Serve holds clients from the listeners (non-blocking listening sockets, as
-// Listen and FromFile return) until a terminating signal arrives, then
-// closes every client and returns nil. The listeners are closed too.
-func (e *Engine) Serve(listeners []*os.File) error {
-	if len(listeners) > 255 {
-		return errors.New("tarpit: at most 255 listeners")
-	}
-	for i, ln := range listeners {
-		e.lnAddrs = append(e.lnAddrs, localAddrPort(ln))
+// Serve holds clients until a terminating signal arrives, then closes every
+// client and the listeners, and returns nil.
+func (e *Engine) Serve() error {
+	for i, ln := range e.lns {
 		rc, err := ln.SyscallConn()
 		if err != nil {
 			return err
 		}
-		tuneListener(rc, e.cfg.Timeout)
 		go e.acceptLoop(rc, uint8(i))
 	}
 	defer func() {
 		close(e.stop)
-		for _, ln := range listeners {
+		for _, ln := range e.lns {
 			ln.Close()
 		}
 	}()

@@ -73,7 +73,7 @@ func run(args []string) int {
 		Pacer:      pacing.NewClassic(cfg.Delay, uint64(os.Getpid())),
 		Log:        log,
 		Signals:    sigs,
-	})
+	}, listeners)
 	if err != nil {
 		log.Log(logging.New(logging.Error, "start").Quote("error", err.Error(), "").Record())
 		return exitSoftware
@@ -81,7 +81,7 @@ func run(args []string) int {
 	log.Log(logging.New(logging.Info, "start").Int("servers", int64(len(listeners)), "").
 		Int("max_clients", int64(cfg.MaxClients), "").Setting("delay", cfg.Delay).
 		Setting("timeout", cfg.Timeout).Record())
-	if err := engine.Serve(listeners); err != nil {
+	if err := engine.Serve(); err != nil {
 		log.Log(logging.New(logging.Error, "serve").Quote("error", err.Error(), "").Record())
 		return exitSoftware
 	}
