@@ -3,12 +3,11 @@ package logging
 import (
 	"fmt"
 	"io"
-	"time"
 )
 
 // Console writes records as tarssh 0.7.0 (env_logger) prints them:
 //
-//	[2021-01-12T10:20:30Z INFO  tarssh] connect, peer: 192.0.2.1:4242, clients: 1
+//	[2021-01-12T10:20:30.123Z INFO  tarssh] connect, peer: 192.0.2.1:4242, clients: 1
 //
 // Each of the three header parts can be turned off; with all three off the
 // brackets go too.
@@ -28,7 +27,7 @@ func (c *Console) Write(r Record) error {
 		b = append(b, '[')
 		sep := false
 		if c.Timestamps {
-			b = r.Time.UTC().AppendFormat(b, time.RFC3339)
+			b = r.Time.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
 			sep = true
 		}
 		if c.Level {

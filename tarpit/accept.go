@@ -1,6 +1,8 @@
 package tarpit
 
 import (
+	"errors"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -39,7 +41,7 @@ func (e *Engine) acceptLoop(rc syscall.RawConn, lis uint8) {
 // (the pending clients stay in the backlog) rather than spin; ok is false
 // once the listener is closed.
 func (e *Engine) acceptOne(rc syscall.RawConn) (a accepted, ok bool) {
-	const minBackoff, maxBackoff = 10 * time.Millisecond, time.Second
+	const minBackoff, maxBackoff = 100 * time.Millisecond, time.Second
 	backoff, logged := minBackoff, false
 	for {
 		var aerr error
@@ -61,8 +63,8 @@ func (e *Engine) acceptOne(rc syscall.RawConn) (a accepted, ok bool) {
 		}
 		if !logged {
 			e.cfg.Log.Log(logging.New(logging.Warn, "accept").
-				Quote("error", ErrorText(aerr), "ERROR").
-				Dur("backoff", backoff, "").Record())
+				Str("err", ErrorText(aerr), "ERROR").
+				Setting("wait", backoff).Record())
 			logged = true
 		}
 		select {
@@ -91,24 +93,13 @@ func fromSockaddr(a *accepted, sa unix.Sockaddr) {
 // ErrorText renders err as tarssh 0.7.0 (Rust's io::Error) does:
 // "Broken pipe (os error 32)".
 func ErrorText(err error) string {
-	if errno, ok := err.(syscall.Errno); ok {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
 		s := errno.Error()
 		if s != "" && s[0] >= 'a' && s[0] <= 'z' {
 			s = string(s[0]-'a'+'A') + s[1:]
 		}
-		return s + " (os error " + itoa(int(errno)) + ")"
+		return s + " (os error " + strconv.Itoa(int(errno)) + ")"
 	}
 	return err.Error()
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		if n /= 10; n == 0 {
-			return string(b[i:])
-		}
-	}
 }

@@ -22,11 +22,11 @@ import (
 // Landlock does not cover and which a tarpit has no use for. An IPv6
 // address binds IPv6 only, so that 0.0.0.0:22 and [::]:22 can be given
 // together.
-func Listen(addrs []netip.AddrPort) ([]*os.File, error) {
+func Listen(addrs []netip.AddrPort) ([]*os.File, *ListenError) {
 	var lc net.ListenConfig
 	lc.SetMultipathTCP(false)
 	var out []*os.File
-	fail := func(ap netip.AddrPort, err error) ([]*os.File, error) {
+	fail := func(ap netip.AddrPort, err error) ([]*os.File, *ListenError) {
 		for _, f := range out {
 			f.Close()
 		}
@@ -34,7 +34,7 @@ func Listen(addrs []netip.AddrPort) ([]*os.File, error) {
 		if errors.As(err, &oe) {
 			err = oe.Err
 		}
-		return nil, fmt.Errorf("listen on %s: %v", ap, err)
+		return nil, &ListenError{ap, ErrorText(err)}
 	}
 	for _, ap := range addrs {
 		network := "tcp4"
@@ -56,6 +56,14 @@ func Listen(addrs []netip.AddrPort) ([]*os.File, error) {
 	}
 	return out, nil
 }
+
+// ListenError is a failure to bind Addr.
+type ListenError struct {
+	Addr netip.AddrPort
+	Err  string // as tarssh prints errors: "Address already in use (os error 98)"
+}
+
+func (e *ListenError) Error() string { return "listen on " + e.Addr.String() + ": " + e.Err }
 
 // FromFile checks that f (e.g. passed by systemd) is a listening stream
 // socket and returns it ready for the engine: non-blocking and known to the

@@ -56,9 +56,10 @@ func run(args []string) int {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	signal.Ignore(syscall.SIGPIPE)
 
-	listeners, err := tarpit.Listen(cfg.Listen)
-	if err != nil {
-		log.Log(logging.New(logging.Error, "listen").Quote("error", err.Error(), "ERROR").Record())
+	listeners, lerr := tarpit.Listen(cfg.Listen)
+	if lerr != nil {
+		log.Log(logging.New(logging.Error, "listen").Str("addr", lerr.Addr.String(), "LOCAL_ADDR").
+			Str("error", lerr.Err, "ERROR").Record())
 		return exitOSErr
 	}
 	for _, ln := range listeners {
@@ -88,7 +89,12 @@ func run(args []string) int {
 	return 0
 }
 
-// logLevel maps the -v count to the most verbose level shown.
+// logLevel maps the -v count to the most verbose level shown: errors only
+// by default (as tarssh documents; 0.7.0 itself showed nothing at all),
+// then info, debug and trace.
 func logLevel(v int) logging.Level {
+	if v == 0 {
+		return logging.Error
+	}
 	return min(logging.Warn+logging.Level(v), logging.Trace)
 }
