@@ -218,15 +218,10 @@ func (e *Engine) loop() error {
 		case <-timer.C:
 		case a := <-e.incoming:
 			e.add(a)
-			// Take a burst of arrivals in one turn of the loop.
-			for n := 0; n < 64; n++ {
-				select {
-				case a := <-e.incoming:
-					e.add(a)
-					continue
-				default:
-				}
-				break
+			// Take a burst of arrivals in one turn of the loop. Only this
+			// goroutine receives, so a non-empty queue cannot block.
+			for n := 0; n < 64 && len(e.incoming) > 0; n++ {
+				e.add(<-e.incoming)
 			}
 		case <-beat:
 			e.cfg.Heartbeat(e.Snapshot())
