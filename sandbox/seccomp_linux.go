@@ -57,6 +57,10 @@ func rules(pid int) []rule {
 		{name: "clock_gettime"},
 		{name: "getpid"},
 		{name: "gettid"},
+		// Go re-reads its cgroup CPU limit (from a file opened at start)
+		// and CPU affinity every second, to adjust GOMAXPROCS.
+		{name: "pread64"},
+		{name: "sched_getaffinity"},
 		// The kernel's own restart of a sleep interrupted by a stop.
 		{name: "restart_syscall"},
 		// Signals: Go preempts goroutines by signalling its own threads.
@@ -103,21 +107,37 @@ func applySeccomp(logOnly bool, r *Report) error {
 	if logOnly {
 		deny, mode = seccomp.ActLog, "log"
 	}
-	f, err := seccomp.NewFilter(deny)
+	f, n, err := newFilter(deny)
 	if err != nil {
-		return fmt.Errorf("seccomp: %w (%v)", errUnavailable, err)
+		return err
 	}
 	defer f.Release()
-	// Calls from another ABI (i386, x32) would slip past a filter
-	// written for this one.
-	if err := f.SetBadArchAction(deny); err != nil {
+	// libseccomp sets TSYNC: the filter reaches every thread, or none.
+	if err := f.Load(); err != nil {
 		return fmt.Errorf("seccomp: %v", err)
+	}
+	r.Layers = append(r.Layers, Layer{"seccomp", fmt.Sprintf("%s, %d calls", mode, n)})
+	return nil
+}
+
+// newFilter builds the filter: rules, and deny for everything else,
+// including calls made through another ABI (i386, x32), which would
+// otherwise slip past a filter written for this one.
+func newFilter(deny seccomp.ScmpAction) (*seccomp.ScmpFilter, int, error) {
+	f, err := seccomp.NewFilter(deny)
+	if err != nil {
+		return nil, 0, fmt.Errorf("seccomp: %w (%v)", errUnavailable, err)
+	}
+	if err := f.SetBadArchAction(deny); err != nil {
+		f.Release()
+		return nil, 0, fmt.Errorf("seccomp: %v", err)
 	}
 	rs := rules(os.Getpid())
 	for _, ru := range rs {
 		sc, err := seccomp.GetSyscallFromName(ru.name)
 		if err != nil {
-			return fmt.Errorf("seccomp: %s: %v", ru.name, err)
+			f.Release()
+			return nil, 0, fmt.Errorf("seccomp: %s: %v", ru.name, err)
 		}
 		act := seccomp.ActAllow
 		if ru.errno != 0 {
@@ -129,12 +149,9 @@ func applySeccomp(logOnly bool, r *Report) error {
 			err = f.AddRule(sc, act)
 		}
 		if err != nil {
-			return fmt.Errorf("seccomp: %s: %v", ru.name, err)
+			f.Release()
+			return nil, 0, fmt.Errorf("seccomp: %s: %v", ru.name, err)
 		}
 	}
-	if err := f.Load(); err != nil {
-		return fmt.Errorf("seccomp: %v", err)
-	}
-	r.Layers = append(r.Layers, Layer{"seccomp", fmt.Sprintf("%s, %d calls", mode, len(rs))})
-	return nil
+	return f, len(rs), nil
 }

@@ -54,6 +54,10 @@ func run(action string, args []string) int {
 		fmt.Fprintln(os.Stderr, "probe:", err)
 		return 64
 	}
+	// The probe's own lines go out at once, not through the engine's
+	// queue: a forbidden action may kill it right after.
+	console := &logging.Console{W: os.Stderr, Level: true, Ident: true}
+	logNow := func(r logging.Record) { console.Write(r) }
 	log := logging.NewLogger(&logging.Console{W: os.Stderr, Level: true, Ident: true}, logging.Info, 4096)
 	defer log.Close()
 	sigs := make(chan os.Signal, 8)
@@ -65,7 +69,7 @@ func run(action string, args []string) int {
 		return 71
 	}
 	for _, ln := range lns {
-		log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(ln), "").Record())
+		logNow(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(ln), "").Record())
 	}
 	engine, err := tarpit.New(tarpit.Config{
 		MaxClients: cfg.MaxClients, Timeout: cfg.Timeout,
@@ -85,9 +89,9 @@ func run(action string, args []string) int {
 		fmt.Fprintln(os.Stderr, "probe: sandbox:", err)
 		return 71
 	}
-	log.Log(report.PrivdropRecord())
-	log.Log(report.SandboxRecord())
-	log.Log(logging.New(logging.Info, "probe").Str("action", action, "").Record())
+	logNow(report.PrivdropRecord())
+	logNow(report.SandboxRecord())
+	logNow(logging.New(logging.Info, "probe").Str("action", action, "").Record())
 	return do(e, engine)
 }
 

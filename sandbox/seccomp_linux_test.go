@@ -1,0 +1,35 @@
+//go:build linux && cgo
+
+package sandbox
+
+import (
+	"testing"
+
+	seccomp "github.com/seccomp/libseccomp-golang"
+)
+
+// TestRulesResolve checks that every rule names a system call libseccomp
+// knows on this architecture, and that no forbidden call slipped in.
+func TestRulesResolve(t *testing.T) {
+	never := map[string]bool{"socket": true, "bind": true, "connect": true, "execve": true, "execveat": true,
+		"ptrace": true, "kill": true, "fork": true, "vfork": true, "setuid": true, "setresuid": true,
+		"prctl": true, "seccomp": true, "rt_sigaction": true}
+	seen := map[string]bool{}
+	for _, r := range rules(1) {
+		if never[r.name] && r.errno == 0 {
+			t.Errorf("%s is allowed", r.name)
+		}
+		if seen[r.name] {
+			t.Errorf("%s listed twice", r.name)
+		}
+		seen[r.name] = true
+	}
+	f, n, err := newFilter(seccomp.ActKillProcess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Release()
+	if n != len(seen) {
+		t.Errorf("filter has %d rules, want %d", n, len(seen))
+	}
+}
