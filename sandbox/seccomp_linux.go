@@ -116,11 +116,12 @@ func applySeccomp(logOnly bool, r *Report) error {
 	if err := f.Load(); err != nil {
 		return fmt.Errorf("seccomp: %v", err)
 	}
-	r.Layers = append(r.Layers, Layer{"seccomp", fmt.Sprintf("%s, %d calls", mode, n)})
+	r.Layers = append(r.Layers, Layer{"seccomp", fmt.Sprintf("%s (%d calls allowed)", mode, n)})
 	return nil
 }
 
-// newFilter builds the filter: rules, and deny for everything else,
+// newFilter builds the filter and says how many calls it allows: rules,
+// and deny for everything else,
 // including calls made through another ABI (i386, x32), which would
 // otherwise slip past a filter written for this one.
 func newFilter(deny seccomp.ScmpAction) (*seccomp.ScmpFilter, int, error) {
@@ -132,8 +133,8 @@ func newFilter(deny seccomp.ScmpAction) (*seccomp.ScmpFilter, int, error) {
 		f.Release()
 		return nil, 0, fmt.Errorf("seccomp: %v", err)
 	}
-	rs := rules(os.Getpid())
-	for _, ru := range rs {
+	allowed := 0
+	for _, ru := range rules(os.Getpid()) {
 		sc, err := seccomp.GetSyscallFromName(ru.name)
 		if err != nil {
 			f.Release()
@@ -142,6 +143,8 @@ func newFilter(deny seccomp.ScmpAction) (*seccomp.ScmpFilter, int, error) {
 		act := seccomp.ActAllow
 		if ru.errno != 0 {
 			act = seccomp.ActErrno.SetReturnCode(int16(ru.errno))
+		} else {
+			allowed++
 		}
 		if len(ru.conds) > 0 {
 			err = f.AddRuleConditional(sc, act, ru.conds)
@@ -153,5 +156,5 @@ func newFilter(deny seccomp.ScmpAction) (*seccomp.ScmpFilter, int, error) {
 			return nil, 0, fmt.Errorf("seccomp: %s: %v", ru.name, err)
 		}
 	}
-	return f, len(rs), nil
+	return f, allowed, nil
 }

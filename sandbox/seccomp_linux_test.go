@@ -15,7 +15,11 @@ func TestRulesResolve(t *testing.T) {
 		"ptrace": true, "kill": true, "fork": true, "vfork": true, "setuid": true, "setresuid": true,
 		"prctl": true, "seccomp": true, "rt_sigaction": true}
 	seen := map[string]bool{}
+	allowed := 0
 	for _, r := range rules(1) {
+		if r.errno == 0 {
+			allowed++
+		}
 		if never[r.name] && r.errno == 0 {
 			t.Errorf("%s is allowed", r.name)
 		}
@@ -29,7 +33,7 @@ func TestRulesResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Release()
-	if n != len(seen) {
-		t.Errorf("filter has %d rules, want %d", n, len(seen))
+	if n != allowed {
+		t.Errorf("filter allows %d calls, want %d", n, allowed)
 	}
 }

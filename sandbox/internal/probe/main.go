@@ -63,9 +63,9 @@ func run(action string, args []string) int {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
 	signal.Ignore(syscall.SIGPIPE)
-	lns, err := tarpit.Listen(cfg.Listen)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "probe:", err)
+	lns, lerr := tarpit.Listen(cfg.Listen)
+	if lerr != nil {
+		fmt.Fprintln(os.Stderr, "probe:", lerr.Err)
 		return 71
 	}
 	for _, ln := range lns {
