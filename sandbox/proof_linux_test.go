@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -270,9 +271,8 @@ func TestForbidden(t *testing.T) {
 	signal.Notify(sigs, syscall.SIGUSR1)
 	defer signal.Stop(sigs)
 	tests := []struct {
-		action string
-		mode   string
-		want   string // the probe's report; "" : killed by SIGSYS
+		action, mode string
+		want         string // the probe's report; "": killed by SIGSYS
 	}{
 		{"open", "on", "open: EACCES\nopen-dir: EACCES\ncreate: EACCES\n"},
 		{"execve", "on", ""},
@@ -287,6 +287,7 @@ func TestForbidden(t *testing.T) {
 		{"mmap-exec", "on", ""},
 		{"mprotect-exec", "on", ""},
 		{"ptrace", "on", ""},
+		{"clone3", "on", "clone3: ENOSYS\n"},
 		{"execve", "strict", ""},
 		{"socket", "strict", ""},
 		{"open", "strict", "open: EACCES\nopen-dir: EACCES\ncreate: EACCES\n"},
@@ -297,6 +298,11 @@ func TestForbidden(t *testing.T) {
 		{"bind", "log", "bind: EACCES\n"},
 		{"kill-parent", "log", "kill-parent: EPERM\n"},
 		{"tgkill-parent", "log", "tgkill-parent: EPERM\n"},
+	}
+	if runtime.GOARCH == "amd64" {
+		// System calls through the other x86 ABIs.
+		tests = append(tests, struct{ action, mode, want string }{"i386", "on", ""},
+			struct{ action, mode, want string }{"x32", "on", ""})
 	}
 	for _, tt := range tests {
 		t.Run(tt.action+"/"+tt.mode, func(t *testing.T) {

@@ -167,6 +167,12 @@ var actions = map[string]func(env, *tarpit.Engine) int{
 		}
 		return outcome("mprotect-exec", unix.Mprotect(b, unix.PROT_READ|unix.PROT_EXEC))
 	},
+	// Refused with ENOSYS, so that glibc falls back to clone, whose
+	// flags the filter can check.
+	"clone3": func(env, *tarpit.Engine) int {
+		_, _, errno := syscall.RawSyscall(unix.SYS_CLONE3, 0, 0, 0)
+		return outcome("clone3", errno)
+	},
 	"ptrace": func(e env, _ *tarpit.Engine) int {
 		return outcome("ptrace", unix.PtraceAttach(e.ppid))
 	},
