@@ -44,7 +44,7 @@ test: build test-deps
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./tarpit/
 
-lint:
+lint: deps
 	$(GO) vet $(PKGS)
 	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS)
