@@ -43,14 +43,15 @@ type Report struct {
 	UID, GID int
 	Chroot   string
 
-	// Layers: each is a short description for the log, or "" when the
-	// layer does not exist on this system. Unavailable is what was asked
-	// for but could not be had (only in the default mode: strict fails).
+	// Layers are the mechanisms in force, in the order applied.
+	// Unavailable names those this system lacks (strict mode fails
+	// instead).
 	Layers      []Layer
 	Unavailable []string
 }
 
-// Layer is one confinement mechanism in force, e.g. {"landlock", "abi 7"}.
+// Layer is one confinement mechanism in force and what it covers, e.g.
+// {"landlock", "abi 7 (fs, tcp, scopes)"}.
 type Layer struct{ Name, Detail string }
 
 // Apply drops privileges and confines the process as opts ask. listeners
