@@ -104,7 +104,7 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.StringVarP(&c.User, "user", "u", "", "Run as this user and their primary group")
 	fs.StringVarP(&c.Group, "group", "g", "", "Run as this group")
 	fs.StringVar(&c.Chroot, "chroot", "", "Chroot to this directory")
-	fs.StringVar(&r.sandbox, "sandbox", "on", "Sandbox after start-up: on, strict (refuse to run without it), log (log, don't kill, forbidden system calls), off")
+	fs.StringVar(&r.sandbox, "sandbox", "on", "Sandbox `MODE` after start-up: on, strict, log or off")
 	fs.BoolVarP(&r.help, "help", "h", false, "Prints help information")
 	fs.BoolVarP(&r.version, "version", "V", false, "Prints version information")
 	return fs
