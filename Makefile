@@ -8,7 +8,7 @@ DESTDIR  ?=
 BIN      := bin/tarssh
 PKGS     := ./...
 # Debian packages the tests use: real SSH clients to trap.
-TEST_DEBS := openssh-client python3-paramiko dropbear-bin putty-tools strace
+TEST_DEBS := openssh-client python3-paramiko dropbear-bin putty-tools strace util-linux mount
 
 export GOFLAGS := -trimpath
 

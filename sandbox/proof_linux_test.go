@@ -616,3 +616,40 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestNoProc runs tarssh where /proc is not mounted, as in some minimal
+// containers: libpsx, which carries Landlock to every thread on kernels
+// before Landlock ABI 8, would kill the process there. Landlock must be
+// reported missing (or, from ABI 8, applied without libpsx), seccomp must
+// still cover every thread with no_new_privs, and strict mode must refuse
+// to start unless Landlock applied.
+func TestNoProc(t *testing.T) {
+	if !isRoot() {
+		t.Skip("needs root for a mount namespace (CI runs as root)")
+	}
+	noProc := func(args ...string) []string {
+		return append([]string{"-m", "sh", "-c", `umount -l /proc && exec "$0" "$@"`, tarsshBin}, args...)
+	}
+	p := start(t, "] start, ", "unshare", noProc("-v", "-d", "0.05", "-l", "127.0.0.1:0")...)
+	landlock := p.landlockABI() > 0
+	if !landlock && !strings.Contains(p.sandbox, `unavailable: "landlock: unavailable (kernel ABI `) {
+		t.Errorf("sandbox line %q: want Landlock applied or reported unavailable", p.sandbox)
+	}
+	if err := trap(p.addr); err != nil {
+		t.Errorf("serving without /proc: %v", err)
+	}
+	checkThreads(t, p.pid, sandboxed)
+	p.signal(syscall.SIGTERM)
+	if ws := p.wait(10 * time.Second); ws.Signaled() || ws.ExitStatus() != 0 {
+		t.Fatalf("status %v after SIGTERM, want exit 0; log:\n%s", ws, p.logText())
+	}
+
+	cmd := exec.Command("unshare", noProc("-l", "127.0.0.1:0", "--sandbox=strict")...)
+	if landlock {
+		return // strict mode has all it needs here
+	}
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 71 || !strings.Contains(string(out), `sandbox, error: "landlock: unavailable`) {
+		t.Errorf("strict without /proc: exit %d, %q; want exit 71 and a Landlock error", cmd.ProcessState.ExitCode(), out)
+	}
+}

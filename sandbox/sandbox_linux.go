@@ -21,15 +21,18 @@ import (
 //     /proc/PID/task while it works.
 //  3. chroot and the privilege drop.
 //  4. seccomp last, as it forbids the calls the steps above make.
+//
+// A failed privilege drop is always fatal: the user asked for it.
 func apply(opts Options, id ids, _ []*os.File, r *Report) error {
 	strict := opts.Mode == config.SandboxStrict
-	if err := llsys.AllThreadsPrctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+	psx := psxWorks()
+	if err := setNoNewPrivs(psx); err != nil {
 		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %v", err)
 	}
 	if opts.Mode != config.SandboxOff {
 		r.Layers = append(r.Layers, Layer{"no_new_privs", "true"})
-		if err := applyLandlock(r); err != nil {
-			if strict || !errors.Is(err, errUnavailable) {
+		if err := applyLandlock(psx, r); err != nil {
+			if strict {
 				return err
 			}
 			r.Unavailable = append(r.Unavailable, err.Error())
@@ -40,7 +43,7 @@ func apply(opts Options, id ids, _ []*os.File, r *Report) error {
 	}
 	if opts.Mode != config.SandboxOff {
 		if err := applySeccomp(opts.Mode == config.SandboxLog, r); err != nil {
-			if strict || !errors.Is(err, errUnavailable) {
+			if strict {
 				return err
 			}
 			r.Unavailable = append(r.Unavailable, err.Error())
@@ -49,21 +52,47 @@ func apply(opts Options, id ids, _ []*os.File, r *Report) error {
 	return nil
 }
 
-// errUnavailable marks a layer this system does not offer; in the default
-// mode tarssh then runs on without it.
+// errUnavailable marks a layer this system does not offer. In modes on
+// and log, tarssh runs on without a layer that is missing or fails to
+// apply (each either applies to every thread or not at all), and says so.
 var errUnavailable = errors.New("unavailable")
 
 // newestLandlock is the highest Landlock ABI go-landlock knows; a newer
 // kernel is used at this level.
 var newestLandlock = landlock.V11
 
+// psxWorks reports whether libpsx, through which go-landlock (before
+// Landlock ABI 8) and setNoNewPrivs reach every thread of a cgo build, can
+// work: it lists /proc/PID/task, and kills the process if it cannot.
+func psxWorks() bool {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/task", os.Getpid()))
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// setNoNewPrivs sets no_new_privs on every thread, or without libpsx on
+// this one only: then seccomp, which sets it on every thread it reaches,
+// completes the job.
+func setNoNewPrivs(psx bool) error {
+	if psx {
+		return llsys.AllThreadsPrctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+	}
+	return unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+}
+
 // applyLandlock forbids all filesystem access, TCP bind and connect, and
 // IPC (abstract unix sockets, signals) outside the process, as far as the
 // kernel's Landlock ABI allows.
-func applyLandlock(r *Report) error {
+func applyLandlock(psx bool, r *Report) error {
 	abi, err := llsys.LandlockGetABIVersion()
 	if err != nil || abi < 1 {
 		return fmt.Errorf("landlock: %w (%v)", errUnavailable, err)
+	}
+	if abi < 8 && !psx {
+		return fmt.Errorf("landlock: %w (kernel ABI %d needs /proc to reach every thread)", errUnavailable, abi)
 	}
 	// No rules: nothing is allowed of what each ABI level can restrict.
 	if err := newestLandlock.BestEffort().Restrict(); err != nil {

@@ -37,3 +37,20 @@ func TestRulesResolve(t *testing.T) {
 		t.Errorf("filter allows %d calls, want %d", n, allowed)
 	}
 }
+
+// TestRulesOtherArches checks that the rules name system calls that exist
+// on the other architectures tarssh is built for, or that libseccomp
+// knows to skip there (open on arm64).
+func TestRulesOtherArches(t *testing.T) {
+	for _, name := range []string{"amd64", "arm64"} {
+		arch, err := seccomp.GetArchFromString(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rules(1) {
+			if _, err := seccomp.GetSyscallFromNameByArch(r.name, arch); err != nil {
+				t.Errorf("%s: %s: %v", name, r.name, err)
+			}
+		}
+	}
+}
