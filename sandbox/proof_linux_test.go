@@ -599,7 +599,9 @@ func TestSoak(t *testing.T) {
 	}
 	var rounds int
 	fmt.Sscanf(strings.TrimPrefix(p.stdout.String(), "serving\n"), "stress rounds: %d", &rounds)
-	if rounds < int(minTime/(200*time.Millisecond)) {
+	// A round takes ~0.2 s on an idle machine; at least one a second
+	// shows the stress ran all through, even on a busy one.
+	if rounds < int(minTime/time.Second) {
 		t.Errorf("the probe did only %d stress rounds; stdout %q", rounds, p.stdout.String())
 	}
 	if len(tids) <= initial {

@@ -15,7 +15,8 @@ import (
 // apply confines the process, in an order forced by the mechanisms:
 //
 //  1. no_new_privs on every thread: always, whatever the mode, since
-//     tarssh never executes anything.
+//     tarssh never executes anything. (Without /proc, on this thread
+//     only, until seccomp extends it to all.)
 //  2. Landlock, while /proc is still reachable and we are still root: with
 //     cgo, go-landlock reaches every thread through libpsx, which lists
 //     /proc/PID/task while it works.
