@@ -44,6 +44,7 @@ type Config struct {
 	LogTimestamps, LogIdent, LogLevel bool
 
 	User, Group, Chroot string
+	Sandbox             SandboxMode
 }
 
 // UsageError is a bad command line; tarssh exits with EX_USAGE (64) on it.
@@ -64,6 +65,7 @@ func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(form
 type raw struct {
 	listen                    []string
 	maxClients, delay, timout once
+	sandbox                   string
 	noTS, noIdent, noLevel    bool
 	help, version             bool
 }
@@ -102,6 +104,7 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.StringVarP(&c.User, "user", "u", "", "Run as this user and their primary group")
 	fs.StringVarP(&c.Group, "group", "g", "", "Run as this group")
 	fs.StringVar(&c.Chroot, "chroot", "", "Chroot to this directory")
+	fs.StringVar(&r.sandbox, "sandbox", "on", "Sandbox `MODE` after start-up: on, strict, log or off")
 	fs.BoolVarP(&r.help, "help", "h", false, "Prints help information")
 	fs.BoolVarP(&r.version, "version", "V", false, "Prints version information")
 	return fs
@@ -150,6 +153,9 @@ func Parse(args []string) (*Config, error) {
 		return nil, err
 	}
 	c.LogTimestamps, c.LogIdent, c.LogLevel = !r.noTS, !r.noIdent, !r.noLevel
+	if c.Sandbox, err = parseSandbox(r.sandbox); err != nil {
+		return nil, err
+	}
 	if err := checkIdentity(&c); err != nil {
 		return nil, err
 	}

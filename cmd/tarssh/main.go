@@ -15,6 +15,7 @@ import (
 	"github.com/tarssh/tarssh/config"
 	"github.com/tarssh/tarssh/logging"
 	"github.com/tarssh/tarssh/pacing"
+	"github.com/tarssh/tarssh/sandbox"
 	"github.com/tarssh/tarssh/tarpit"
 )
 
@@ -65,9 +66,6 @@ func run(args []string) int {
 	for _, ln := range listeners {
 		log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(ln), "LOCAL_ADDR").Record())
 	}
-	log.Log(logging.New(logging.Info, "privdrop").Bool("enabled", false).Record())
-	log.Log(logging.New(logging.Info, "sandbox").Bool("enabled", false).Record())
-
 	engine, err := tarpit.New(tarpit.Config{
 		MaxClients: cfg.MaxClients,
 		Timeout:    cfg.Timeout,
@@ -79,6 +77,14 @@ func run(args []string) int {
 		log.Log(logging.New(logging.Error, "start").Quote("error", err.Error(), "").Record())
 		return exitSoftware
 	}
+	// Every descriptor tarssh will use is open: confine the process.
+	sb, err := sandbox.Apply(sandbox.FromConfig(cfg), listeners)
+	if err != nil {
+		log.Log(logging.New(logging.Error, "sandbox").Quote("error", err.Error(), "ERROR").Record())
+		return exitOSErr
+	}
+	log.Log(sb.PrivdropRecord())
+	log.Log(sb.SandboxRecord())
 	log.Log(logging.New(logging.Info, "start").Int("servers", int64(len(listeners)), "").
 		Int("max_clients", int64(cfg.MaxClients), "").Setting("delay", cfg.Delay).
 		Setting("timeout", cfg.Timeout).Record())
