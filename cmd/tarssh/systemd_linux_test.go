@@ -170,3 +170,30 @@ func TestSocketActivationRefusals(t *testing.T) {
 		})
 	}
 }
+
+// --log-target journal needs journald's socket: without it tarssh refuses
+// to start (exit 71) rather than log nowhere; with it, it starts and logs
+// nothing to the console.
+func TestLogTargetJournal(t *testing.T) {
+	cmd, stderr := startActivated(t, "--log-target journal -l 127.0.0.1:0 -v", nil, "LISTEN_FDS=", "LISTEN_PID=")
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if _, err := os.Stat("/run/systemd/journal/socket"); err != nil {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("started without a journal")
+		}
+		want := "tarssh: error: --log-target journal: connect /run/systemd/journal/socket: no such file or directory"
+		if got := cmd.ProcessState.ExitCode(); got != 71 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("exit %d, stderr %q; want 71 and %q", got, stderr, want)
+		}
+		return
+	}
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-done; err != nil || stderr.Len() != 0 {
+		t.Errorf("with a journal: %v, console got %q", err, stderr)
+	}
+}
