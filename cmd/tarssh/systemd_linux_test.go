@@ -197,3 +197,38 @@ func TestLogTargetJournal(t *testing.T) {
 		t.Errorf("with a journal: %v, console got %q", err, stderr)
 	}
 }
+
+// A passed unix stream socket is served like a TCP one.
+func TestSocketActivationUnix(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tarpit")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.UnixListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, stderr := startActivated(t, "-v -d 0.05 --log-target console --disable-log-timestamps", []*os.File{f})
+	defer cmd.Process.Kill()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasSuffix(line, "\r\n") {
+		t.Fatalf("the unix socket served %q, %v", line, err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"listen, addr: unix:" + path + ", name: tarssh\n", "connect, peer: unix, clients: 1\n"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, stderr)
+		}
+	}
+}
