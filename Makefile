@@ -27,7 +27,7 @@ endif
 # make cross: the other systems tarssh runs on, built without cgo.
 CROSS := openbsd/amd64 freebsd/amd64 netbsd/amd64 darwin/arm64
 
-.PHONY: all build run test unit bench install lint clean deps test-deps cross
+.PHONY: all build run test unit bench install lint clean deps test-deps cross check-units e2e
 
 all: build
 
@@ -50,8 +50,39 @@ lint: deps
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: the files above need formatting'; exit 1; }
 
+# install: the binary, the systemd units (pointing at this PREFIX), the man
+# page, and the empty directory the service uses as its root. It enables and
+# starts nothing.
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+MANDIR   ?= $(PREFIX)/share/man
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tarssh
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/lib/tarssh/root
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	for u in tarssh.socket tarssh.service; do \
+		sed 's|/usr/local/|$(PREFIX)/|g' systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -D -m 0644 tarssh.8 $(DESTDIR)$(MANDIR)/man8/tarssh.8
+
+# check-units: the units as installed must pass systemd-analyze verify, and
+# the service's exposure score must stay at or below 0.2
+# (systemd-analyze counts in tenths: SECURITY_MAX10 := 2 means 0.2).
+SECURITY_MAX10 := 2
+check-units:
+	@./scripts/need-debs systemd
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	$(MAKE) -s install DESTDIR= PREFIX=$$d/usr >/dev/null && u=$$d/usr/lib/systemd/system && \
+	systemd-analyze verify --man=no $$u/tarssh.socket $$u/tarssh.service && \
+	out=$$(systemd-analyze security --offline=yes --threshold=$(SECURITY_MAX10) $$u/tarssh.service) && \
+	echo "$$out" | tail -1 || { echo "$$out"; echo "check-units: exposure above 0.$(SECURITY_MAX10)"; exit 1; }
+
+# e2e: boot a real systemd in a Debian container and prove the units, socket
+# activation, notify, watchdog, journal and hardening there (root only).
+# The debootstrapped root is cached in E2E_CACHE and reused.
+E2E_CACHE ?= /var/cache/tarssh-e2e
+e2e: build
+	@./scripts/need-debs debootstrap systemd-container util-linux procps python3
+	./scripts/e2e $(E2E_CACHE)
 
 clean:
 	rm -rf bin .cache

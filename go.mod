@@ -10,3 +10,5 @@ require (
 )
 
 require kernel.org/pub/linux/libs/security/libcap/psx v1.2.78 // indirect
+
+require github.com/coreos/go-systemd/v22 v22.7.0

@@ -42,10 +42,23 @@ type Config struct {
 	Verbose    int
 
 	LogTimestamps, LogIdent, LogLevel bool
+	// LogTarget is where logs go: LogAuto (the journal when systemd
+	// connected stderr to it, else the console), LogConsole or LogJournal.
+	LogTarget string
+	// ListenGiven is true when -l/--listen was given, rather than defaulted:
+	// under socket activation that is refused (systemd owns the addresses).
+	ListenGiven bool
 
 	User, Group, Chroot string
 	Sandbox             SandboxMode
 }
+
+// The -L/--log-target values.
+const (
+	LogAuto    = "auto"
+	LogConsole = "console"
+	LogJournal = "journal"
+)
 
 // UsageError is a bad command line; tarssh exits with EX_USAGE (64) on it.
 type UsageError struct{ Msg string }
@@ -101,6 +114,7 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.BoolVar(&r.noTS, "disable-log-timestamps", false, "Disable timestamps in logs")
 	fs.BoolVar(&r.noIdent, "disable-log-ident", false, `Disable module name in logs (e.g. "tarssh")`)
 	fs.BoolVar(&r.noLevel, "disable-log-level", false, `Disable log level in logs (e.g. "info")`)
+	fs.StringVar(&c.LogTarget, "log-target", LogAuto, "Where logs go: auto (the journal when stderr is connected to it), console or journal")
 	fs.StringVarP(&c.User, "user", "u", "", "Run as this user and their primary group")
 	fs.StringVarP(&c.Group, "group", "g", "", "Run as this group")
 	fs.StringVar(&c.Chroot, "chroot", "", "Chroot to this directory")
@@ -137,6 +151,12 @@ func Parse(args []string) (*Config, error) {
 		return nil, usagef("unexpected argument %q (options take the form -l ADDR:PORT)", fs.Arg(0))
 	}
 	var err error
+	switch c.LogTarget {
+	case LogAuto, LogConsole, LogJournal:
+	default:
+		return nil, usagef("--log-target %q: want auto, console or journal", c.LogTarget)
+	}
+	c.ListenGiven = len(r.listen) > 0
 	if len(r.listen) == 0 {
 		r.listen = []string{"0.0.0.0:2222"}
 	}

@@ -67,7 +67,9 @@ func (e *ListenError) Error() string { return "listen on " + e.Addr.String() + "
 
 // FromFile checks that f (e.g. passed by systemd) is a listening stream
 // socket and returns it ready for the engine: non-blocking and known to the
-// poller. On error f is left open for the caller to report and close.
+// poller. On success the socket moves to the returned file and f is closed
+// (f's finalizer would otherwise close the descriptor under the engine); on
+// error f is left open for the caller to report and close.
 func FromFile(f *os.File) (*os.File, error) {
 	fd := int(f.Fd())
 	typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
@@ -80,11 +82,17 @@ func FromFile(f *os.File) (*os.File, error) {
 	if !listening(fd) {
 		return nil, fmt.Errorf("descriptor %d (%s) is not a listening socket", fd, f.Name())
 	}
-	if err := unix.SetNonblock(fd, true); err != nil {
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
 		return nil, fmt.Errorf("descriptor %d (%s): %v", fd, f.Name(), err)
 	}
-	nf := os.NewFile(uintptr(fd), f.Name())
-	return nf, nil
+	if err := unix.SetNonblock(nfd, true); err != nil {
+		unix.Close(nfd)
+		return nil, fmt.Errorf("descriptor %d (%s): %v", fd, f.Name(), err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.NewFile(uintptr(nfd), name), nil
 }
 
 // LocalAddr returns the address a listener is bound to, for the log.

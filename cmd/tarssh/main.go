@@ -16,6 +16,7 @@ import (
 	"github.com/tarssh/tarssh/logging"
 	"github.com/tarssh/tarssh/pacing"
 	"github.com/tarssh/tarssh/sandbox"
+	"github.com/tarssh/tarssh/systemd"
 	"github.com/tarssh/tarssh/tarpit"
 )
 
@@ -44,11 +45,17 @@ func run(args []string) int {
 		return exitUsage
 	}
 
-	log := logging.NewLogger(&logging.Console{
-		W: os.Stderr, Timestamps: cfg.LogTimestamps, Level: cfg.LogLevel, Ident: cfg.LogIdent,
-	}, logLevel(cfg.Verbose), 4096)
+	sink, sinkErr := logSink(cfg)
+	if sink == nil {
+		fmt.Fprintf(os.Stderr, "tarssh: error: --log-target journal: %v\n", sinkErr)
+		return exitOSErr
+	}
+	log := logging.NewLogger(sink, logLevel(cfg.Verbose), 4096)
 	defer log.Close()
 	log.Log(logging.New(logging.Info, "init").Int("pid", int64(os.Getpid()), "").Str("version", config.Version, "").Record())
+	if sinkErr != nil {
+		log.Log(logging.New(logging.Error, "journal").Quote("error", sinkErr.Error(), "ERROR").Str("fallback", "console", "").Record())
+	}
 
 	// Signals first, so that none arriving during start-up takes Go's
 	// default action.
@@ -57,14 +64,21 @@ func run(args []string) int {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	signal.Ignore(syscall.SIGPIPE)
 
-	listeners, lerr := tarpit.Listen(cfg.Listen)
-	if lerr != nil {
-		log.Log(logging.New(logging.Error, "listen").Str("addr", lerr.Addr.String(), "LOCAL_ADDR").
-			Str("error", lerr.Err, "ERROR").Record())
+	listeners, status := listen(cfg, log)
+	if status != 0 {
+		return status
+	}
+	// The notify socket is connected now, before the sandbox; READY=1 goes
+	// out from the engine loop's first heartbeat, once it is serving.
+	notify, err := systemd.OpenNotifier()
+	if err != nil {
+		log.Log(logging.New(logging.Error, "notify").Quote("error", err.Error(), "ERROR").Record())
 		return exitOSErr
 	}
-	for _, ln := range listeners {
-		log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(ln), "LOCAL_ADDR").Record())
+	defer notify.Close()
+	var heartbeat func(tarpit.Stats)
+	if notify != nil {
+		heartbeat = notify.Heartbeat
 	}
 	engine, err := tarpit.New(tarpit.Config{
 		MaxClients: cfg.MaxClients,
@@ -72,6 +86,9 @@ func run(args []string) int {
 		Pacer:      pacing.NewClassic(cfg.Delay, uint64(os.Getpid())),
 		Log:        log,
 		Signals:    sigs,
+
+		Heartbeat:      heartbeat,
+		HeartbeatEvery: notify.Every(),
 	}, listeners)
 	if err != nil {
 		log.Log(logging.New(logging.Error, "start").Quote("error", err.Error(), "").Record())
@@ -88,11 +105,85 @@ func run(args []string) int {
 	log.Log(logging.New(logging.Info, "start").Int("servers", int64(len(listeners)), "").
 		Int("max_clients", int64(cfg.MaxClients), "").Setting("delay", cfg.Delay).
 		Setting("timeout", cfg.Timeout).Record())
-	if err := engine.Serve(); err != nil {
+	// READY=1 is sent by Serve's first heartbeat, so it always comes after
+	// the sandbox.
+	err = engine.Serve()
+	notify.Stopping()
+	if err != nil {
 		log.Log(logging.New(logging.Error, "serve").Quote("error", err.Error(), "").Record())
 		return exitSoftware
 	}
 	return 0
+}
+
+// logSink picks where logs go (see --log-target). It returns a nil sink
+// when the journal was demanded and cannot be reached, and a console sink
+// with the error when the journal was only detected and cannot be reached.
+func logSink(cfg *config.Config) (logging.Sink, error) {
+	console := &logging.Console{W: os.Stderr, Timestamps: cfg.LogTimestamps, Level: cfg.LogLevel, Ident: cfg.LogIdent}
+	switch {
+	case cfg.LogTarget == config.LogJournal:
+		j, err := systemd.OpenJournal()
+		if err != nil {
+			return nil, err
+		}
+		return j, nil
+	case cfg.LogTarget == config.LogAuto && systemd.StderrIsJournal():
+		j, err := systemd.OpenJournal()
+		if err != nil {
+			return console, err
+		}
+		return j, nil
+	}
+	return console, nil
+}
+
+// listen returns the listeners to serve: those systemd passed (socket
+// activation), or else those bound from --listen. Under activation an
+// explicit --listen is refused (exit 64): systemd owns the addresses, and
+// the hardened unit could not bind others anyway.
+func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
+	passed, rejected, activated := systemd.Listeners()
+	// A passed descriptor tarssh cannot serve is a mistake in the socket
+	// unit: logged as an error so that the default verbosity shows it.
+	for _, err := range rejected {
+		log.Log(logging.New(logging.Error, "listen").Quote("error", err.Error(), "ERROR").Record())
+	}
+	if !activated {
+		listeners, lerr := tarpit.Listen(cfg.Listen)
+		if lerr != nil {
+			log.Log(logging.New(logging.Error, "listen").Str("addr", lerr.Addr.String(), "LOCAL_ADDR").
+				Str("error", lerr.Err, "ERROR").Record())
+			return nil, exitOSErr
+		}
+		for _, ln := range listeners {
+			log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(ln), "LOCAL_ADDR").Record())
+		}
+		return listeners, 0
+	}
+	var listeners []*os.File
+	for _, p := range passed {
+		listeners = append(listeners, p.File)
+	}
+	fail := func(status int, msg string) ([]*os.File, int) {
+		for _, ln := range listeners {
+			ln.Close()
+		}
+		log.Log(logging.New(logging.Error, "listen").Quote("error", msg, "ERROR").Record())
+		return nil, status
+	}
+	switch {
+	case cfg.ListenGiven:
+		return fail(exitUsage, "-l/--listen cannot be used with socket activation: "+
+			"systemd passed the listening sockets (set ListenStream= in tarssh.socket instead)")
+	case len(listeners) == 0:
+		return fail(exitOSErr, "systemd passed no listening stream socket")
+	}
+	for _, p := range passed {
+		log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(p.File), "LOCAL_ADDR").
+			Str("name", p.Name, "SOCKET_NAME").Record())
+	}
+	return listeners, 0
 }
 
 // logLevel maps the -v count to the most verbose level shown: errors only

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestActivatedProcess is not a test: run by startActivated (with
+// TARSSH_TEST_ARGS set), the test binary becomes tarssh, started the way
+// systemd starts it.
+func TestActivatedProcess(t *testing.T) {
+	args, ok := os.LookupEnv("TARSSH_TEST_ARGS")
+	if !ok {
+		return
+	}
+	os.Exit(run(strings.Fields(args)))
+}
+
+// startActivated starts tarssh with files as passed sockets (LISTEN_FDS,
+// LISTEN_PID set by a shell that then execs, as systemd does) and env.
+func startActivated(t *testing.T, args string, files []*os.File, env ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", `LISTEN_PID=$$ exec "$@"`, "sh", os.Args[0], "-test.run=^TestActivatedProcess$")
+	cmd.Env = append(os.Environ(), "TARSSH_TEST_ARGS="+args,
+		fmt.Sprintf("LISTEN_FDS=%d", len(files)), "LISTEN_FDNAMES=tarssh")
+	cmd.Env = append(cmd.Env, env...)
+	cmd.ExtraFiles = files
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		f.Close()
+	}
+	return cmd, &stderr
+}
+
+func tcpListenerFile(t *testing.T) (*os.File, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, ln.Addr().String()
+}
+
+// notifySocket stands in for systemd's notify socket.
+func notifySocket(t *testing.T) (string, func(time.Duration) (string, error)) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify")
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return path, func(d time.Duration) (string, error) {
+		buf := make([]byte, 4096)
+		c.SetReadDeadline(time.Now().Add(d))
+		n, err := c.Read(buf)
+		return string(buf[:n]), err
+	}
+}
+
+// Activated, tarssh serves the passed socket, names it in the log, tells
+// systemd it is ready (with watchdog pings and status) and stopping.
+func TestSocketActivationServesAndNotifies(t *testing.T) {
+	f, addr := tcpListenerFile(t)
+	path, recv := notifySocket(t)
+	cmd, stderr := startActivated(t, "-v -d 0.05 --log-target console --disable-log-timestamps", []*os.File{f},
+		"NOTIFY_SOCKET="+path, "WATCHDOG_USEC=400000")
+	defer cmd.Process.Kill()
+
+	msg, err := recv(10 * time.Second)
+	if err != nil || !strings.HasPrefix(msg, "READY=1\nWATCHDOG=1\nSTATUS=holding 0 clients") {
+		t.Fatalf("first notification %q (%v), want READY=1, WATCHDOG=1 and a status", msg, err)
+	}
+	c, err := net.Dial("tcp4", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasSuffix(line, "\r\n") || strings.HasPrefix(line, "SSH-") {
+		t.Fatalf("the passed socket served %q, %v", line, err)
+	}
+	// Heartbeats every 200 ms (half the watchdog interval) report the client.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(msg, "holding 1 clients, 1 trapped in total") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no status with the client; last %q", msg)
+		}
+		if msg, err = recv(time.Second); err != nil || !strings.HasPrefix(msg, "WATCHDOG=1\nSTATUS=") {
+			t.Fatalf("heartbeat %q, %v", msg, err)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	for !strings.HasPrefix(msg, "STOPPING=1") {
+		if msg, err = recv(5 * time.Second); err != nil {
+			t.Fatalf("no STOPPING=1: %v", err)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v\n%s", err, stderr)
+	}
+	want := "listen, addr: " + addr + ", name: tarssh\n"
+	if !strings.Contains(stderr.String(), want) || strings.Contains(stderr.String(), "WARN") {
+		t.Errorf("log lacks %q or warns:\n%s", want, stderr)
+	}
+}
+
+func TestSocketActivationRefusals(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		args   string
+		passed func(t *testing.T) *os.File
+		status int
+		log    string
+	}{{
+		name: "--listen while activated",
+		args: "-l 127.0.0.1:0",
+		passed: func(t *testing.T) *os.File {
+			f, _ := tcpListenerFile(t)
+			return f
+		},
+		status: 64,
+		log:    `listen, error: "-l/--listen cannot be used with socket activation`,
+	}, {
+		name: "only a datagram socket passed",
+		passed: func(t *testing.T) *os.File {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return os.NewFile(uintptr(fd), "udp")
+		},
+		status: 71,
+		log:    `listen, error: "systemd passed no listening stream socket"`,
+	}} {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, stderr := startActivated(t, tt.args, []*os.File{tt.passed(t)})
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running:\n%s", stderr)
+			}
+			if got := cmd.ProcessState.ExitCode(); got != tt.status || !strings.Contains(stderr.String(), tt.log) {
+				t.Errorf("exit %d, want %d; log:\n%s\nwant %q", got, tt.status, stderr, tt.log)
+			}
+		})
+	}
+}
+
+// --log-target journal needs journald's socket: without it tarssh refuses
+// to start (exit 71) rather than log nowhere; with it, it starts and logs
+// nothing to the console.
+func TestLogTargetJournal(t *testing.T) {
+	cmd, stderr := startActivated(t, "--log-target journal -l 127.0.0.1:0 -v", nil, "LISTEN_FDS=", "LISTEN_PID=")
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if _, err := os.Stat("/run/systemd/journal/socket"); err != nil {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("started without a journal")
+		}
+		want := "tarssh: error: --log-target journal: connect /run/systemd/journal/socket: no such file or directory"
+		if got := cmd.ProcessState.ExitCode(); got != 71 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("exit %d, stderr %q; want 71 and %q", got, stderr, want)
+		}
+		return
+	}
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-done; err != nil || stderr.Len() != 0 {
+		t.Errorf("with a journal: %v, console got %q", err, stderr)
+	}
+}
+
+// A passed unix stream socket is served like a TCP one.
+func TestSocketActivationUnix(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tarpit")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.UnixListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, stderr := startActivated(t, "-v -d 0.05 --log-target console --disable-log-timestamps", []*os.File{f})
+	defer cmd.Process.Kill()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasSuffix(line, "\r\n") {
+		t.Fatalf("the unix socket served %q, %v", line, err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"listen, addr: unix:" + path + ", name: tarssh\n", "connect, peer: unix, clients: 1\n"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, stderr)
+		}
+	}
+}

@@ -1,0 +1,58 @@
+//go:build !linux
+
+package systemd
+
+import (
+	"errors"
+	"time"
+
+	"github.com/tarssh/tarssh/logging"
+	"github.com/tarssh/tarssh/tarpit"
+)
+
+// StatusEvery is how often STATUS= would be refreshed.
+const StatusEvery = 5 * time.Second
+
+var errNoSystemd = errors.New("systemd is only supported on Linux")
+
+// Listeners reports no activation: systemd runs only on Linux.
+func Listeners() (lns []Listener, rejected []error, activated bool) { return nil, nil, false }
+
+// Notifier does nothing outside Linux.
+type Notifier struct{}
+
+// OpenNotifier returns nil: there is no systemd to notify.
+func OpenNotifier() (*Notifier, error) { return nil, nil }
+
+// Watchdog returns 0.
+func (n *Notifier) Watchdog() time.Duration { return 0 }
+
+// Every returns 0: no heartbeat is needed.
+func (n *Notifier) Every() time.Duration { return 0 }
+
+// Heartbeat does nothing.
+func (n *Notifier) Heartbeat(tarpit.Stats) {}
+
+// Stopping does nothing.
+func (n *Notifier) Stopping() {}
+
+// Send does nothing and reports false.
+func (n *Notifier) Send(string) bool { return false }
+
+// Close does nothing.
+func (n *Notifier) Close() error { return nil }
+
+// Journal is not available outside Linux.
+type Journal struct{}
+
+// OpenJournal fails: there is no journal.
+func OpenJournal() (*Journal, error) { return nil, errNoSystemd }
+
+// Write fails.
+func (j *Journal) Write(logging.Record) error { return errNoSystemd }
+
+// Close does nothing.
+func (j *Journal) Close() error { return nil }
+
+// StderrIsJournal reports false.
+func StderrIsJournal() bool { return false }
