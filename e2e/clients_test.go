@@ -29,7 +29,10 @@ import (
 // holdCap is how long a client is left trapped before the test ends it.
 const holdCap = 30 * time.Second
 
-var binary string // the tarssh under test, built by TestMain
+var (
+	binary string // the tarssh under test, built by TestMain
+	goOld  string // the client in goold, built by TestMain
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "tarssh-e2e")
@@ -37,17 +40,23 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "tarssh")
-	build := exec.Command("go", "build", "-o", binary, "github.com/tarssh/tarssh/cmd/tarssh")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	binary, goOld = filepath.Join(dir, "tarssh"), filepath.Join(dir, "goold")
 	code := 1
-	if err := build.Run(); err != nil {
+	if err := goBuild(".", binary, "github.com/tarssh/tarssh/cmd/tarssh"); err != nil {
 		fmt.Fprintln(os.Stderr, "building tarssh:", err)
+	} else if err := goBuild("goold", goOld, "."); err != nil {
+		fmt.Fprintln(os.Stderr, "building goold (its own module, x/crypto v0.55.0):", err)
 	} else {
 		code = m.Run()
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+func goBuild(dir, out, pkg string) error {
+	build := exec.Command("go", "build", "-o", out, pkg)
+	build.Dir, build.Stdout, build.Stderr = dir, os.Stderr, os.Stderr
+	return build.Run()
 }
 
 // tarssh is a running tarssh whose log lines are collected.
@@ -130,6 +139,9 @@ type sshClient struct {
 // command runs an external client, killed when ctx ends.
 func command(name string, args func(port string) []string) func(context.Context, *tarssh) error {
 	return func(ctx context.Context, ts *tarssh) error {
+		if name == "goold" {
+			name = goOld
+		}
 		cmd := exec.CommandContext(ctx, name, args(ts.port())...)
 		cmd.Env = append(os.Environ(), "HOME="+os.TempDir())
 		out, err := cmd.CombinedOutput()
@@ -168,6 +180,11 @@ var clients = []sshClient{
 			"-o", "UserKnownHostsFile=/dev/null", "-p", p, "127.0.0.1", "true"}
 	})},
 	{"go", "go", regexp.MustCompile(`^SSH-2\.0-Go$`), "0.01", goClient},
+	// x/crypto up to v0.55.0 takes 255 bytes in all: adaptive pacing makes
+	// them last 253 gaps of 6 x --delay.
+	{"go-0.55", "go", regexp.MustCompile(`^SSH-2\.0-Go$`), "0.01", command("goold", func(p string) []string {
+		return []string{"127.0.0.1:" + p}
+	})},
 	// paramiko's limits are timers: 15 s per read of the first line, 2 s
 	// after. The default delay shows what classic pacing does to it. Debian's
 	// python3-paramiko is installed for Debian's python3.
@@ -265,6 +282,9 @@ func TestClientsHeld(t *testing.T) {
 		t.Logf("%-9s %-6s %-10v %v", c.name, c.delay+"s", r.classic.Round(10*time.Millisecond), r.adaptive.Round(10*time.Millisecond))
 		if r.adaptive < r.classic {
 			t.Errorf("%s: adaptive held %v, less than classic's %v", c.name, r.adaptive, r.classic)
+		}
+		if c.name == "go-0.55" && r.adaptive < 253*6*10*time.Millisecond {
+			t.Errorf("%s: adaptive held %v, want its 254-byte budget to last 253 gaps of 60 ms", c.name, r.adaptive)
 		}
 		if mustBeat[c.name] && (r.adaptive < holdCap || r.classic >= holdCap) {
 			t.Errorf("%s: classic held %v and adaptive %v; want classic to lose it and adaptive to hold it %v",
