@@ -9,6 +9,7 @@ import "time"
 // each client's source, are in the profiles table below.
 type Adaptive struct {
 	poll     time.Duration // wait for the identification
+	early    uint16        // polls before an unidentified client gets a first byte
 	profiles [NumFamilies]Profile
 	rng      Rand
 }
@@ -33,6 +34,13 @@ type rule struct {
 // client sends it as soon as it connects, so a quick first look usually
 // finds it and the client is paced by its own profile from the first byte.
 const identPoll = 500 * time.Millisecond
+
+// earlyByte is when a client that has not identified itself gets one byte
+// all the same: half the engine's identification window, so a scanner that
+// waits for the server first, with a read timeout as short as 5 s, sees
+// something in time. One printable byte at a line's start is safe for
+// every client whatever it turns out to be.
+const earlyByte = 2500 * time.Millisecond
 
 // rules holds each family's limits before its banner, as their sources have
 // them (the README's "Pacing" section cites files and versions):
@@ -68,6 +76,7 @@ var rules = [NumFamilies]rule{
 // (--delay).
 func NewAdaptive(delay time.Duration, seed uint64) *Adaptive {
 	a := &Adaptive{poll: min(delay, identPoll), rng: Rand(seed)}
+	a.early = uint16(min(earlyByte/a.poll, 1<<15))
 	for f, r := range rules {
 		gap := delay * time.Duration(max(r.mult, 1))
 		if r.max > 0 {
@@ -91,13 +100,21 @@ func (a *Adaptive) Profile(f Family) Profile {
 func (a *Adaptive) First() time.Duration { return a.poll }
 
 // Identify picks the client's profile.
-func (a *Adaptive) Identify(st *State, ident []byte) { st.Family = Classify(ident) }
+func (a *Adaptive) Identify(st *State, ident []byte) {
+	st.Family = Classify(ident)
+	st.Lines = 0 // it counted polls
+}
 
 // Next sends one byte (or a line end) as the client's profile says; while
-// the client is not identified yet it sends nothing and looks again soon.
+// the client is not identified yet it looks again soon, counting the looks
+// in st.Lines (no line is sent meanwhile), and sends one early byte.
 func (a *Adaptive) Next(st *State, buf []byte) (int, time.Duration) {
 	if st.Family == Unknown {
-		return 0, a.poll
+		if st.Lines++; st.Lines != a.early {
+			return 0, a.poll
+		}
+		a.byte(st, buf)
+		return 1, a.poll
 	}
 	p := a.Profile(st.Family)
 	switch {
@@ -111,11 +128,16 @@ func (a *Adaptive) Next(st *State, buf []byte) (int, time.Duration) {
 		buf[0], buf[1] = '\r', '\n'
 		return 2, p.Gap
 	}
+	a.byte(st, buf)
+	return 1, p.Gap
+}
+
+// byte puts one random printable byte in buf[0].
+func (a *Adaptive) byte(st *State, buf []byte) {
 	a.rng.Printable(buf[:1])
 	if st.Col == 0 && buf[0] == 'S' {
 		buf[0] = 's' // a line never starts "SSH-"
 	}
-	return 1, p.Gap
 }
 
 // Wrote tracks columns and lines.
