@@ -139,10 +139,11 @@ type sshClient struct {
 // command runs an external client, killed when ctx ends.
 func command(name string, args func(port string) []string) func(context.Context, *tarssh) error {
 	return func(ctx context.Context, ts *tarssh) error {
+		path := name
 		if name == "goold" {
-			name = goOld
+			path = goOld // known only once TestMain has built it
 		}
-		cmd := exec.CommandContext(ctx, name, args(ts.port())...)
+		cmd := exec.CommandContext(ctx, path, args(ts.port())...)
 		cmd.Env = append(os.Environ(), "HOME="+os.TempDir())
 		out, err := cmd.CombinedOutput()
 		if err != nil && ctx.Err() == nil && len(out) > 0 {
