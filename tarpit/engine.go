@@ -438,6 +438,8 @@ func (e *Engine) drop(i uint32, err error) {
 		if c.ident != identPending {
 			b.Quote("ident", e.idents.lookup(c.ident), "CLIENT_IDENT")
 		}
+		// The family tells a silent client from one that sent an empty line.
+		b.Field("CLIENT_FAMILY", c.pace.Family.String())
 		e.cfg.Log.Log(b.Field("LOCAL_ADDR", logging.FormatAddr(e.local(c))).Record())
 	}
 	e.idents.release(c.ident)
