@@ -6,7 +6,7 @@ import "time"
 // told from its identification string: single bytes, as far apart as the
 // client's timers allow, with line ends placed so that its budget of lines
 // (or of bytes per line) lasts as long as possible. The rules, read from
-// each client's source, are in the profiles table below.
+// each client's source, are in the rules table below.
 type Adaptive struct {
 	poll     time.Duration // wait for the identification
 	early    uint16        // polls before an unidentified client gets a first byte
@@ -51,7 +51,7 @@ const earlyByte = 2500 * time.Millisecond
 //   - Go x/crypto/ssh (transport.go readVersion): up to v0.55.0, 255 bytes
 //     in all; from v0.56.0, 1024 lines of at most 254 bytes (CR counts).
 //     No timer. The ident ("SSH-2.0-Go") does not tell the two apart, so the
-//     gap is long: the 254 bytes an old client takes last 254 gaps.
+//     gap is long: the 254 bytes an old client takes last 253 gaps.
 //   - paramiko (transport.py _check_banner, packet.py readline): 15 s for
 //     each read of the first line, 2 s for each read of the next 99, no
 //     limit on a line's length. So the first line never ends.
