@@ -30,7 +30,7 @@ import (
 const holdCap = 30 * time.Second
 
 var (
-	binary string // the tarssh under test, built by TestMain
+	binary string // the tarssh under test: $TARSSH_BIN, else built by TestMain
 	goOld  string // the client in goold, built by TestMain
 )
 
@@ -40,9 +40,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary, goOld = filepath.Join(dir, "tarssh"), filepath.Join(dir, "goold")
+	// make test passes the binary it built; otherwise build one.
+	binary, goOld = os.Getenv("TARSSH_BIN"), filepath.Join(dir, "goold")
 	code := 1
-	if err := goBuild(".", binary, "github.com/tarssh/tarssh/cmd/tarssh"); err != nil {
+	if binary == "" {
+		binary = filepath.Join(dir, "tarssh")
+		err = goBuild(".", binary, "github.com/tarssh/tarssh/cmd/tarssh")
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "building tarssh:", err)
 	} else if err := goBuild("goold", goOld, "."); err != nil {
 		fmt.Fprintln(os.Stderr, "building goold (its own module, x/crypto v0.55.0):", err)
