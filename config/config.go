@@ -51,7 +51,16 @@ type Config struct {
 
 	User, Group, Chroot string
 	Sandbox             SandboxMode
+
+	Pacing string         // PacingAdaptive or PacingClassic
+	Allow  []netip.Prefix // networks closed at once, never trapped
 }
+
+// The pacing policies --pacing names.
+const (
+	PacingAdaptive = "adaptive" // per client, from its identification
+	PacingClassic  = "classic"  // one random line per --delay, as tarssh 0.7.0
+)
 
 // The -L/--log-target values.
 const (
@@ -76,9 +85,10 @@ func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(form
 
 // raw holds flag values before they are checked.
 type raw struct {
-	listen                    []string
+	listen, allow             []string
 	maxClients, delay, timout once
 	sandbox                   string
+	pacing                    once
 	noTS, noIdent, noLevel    bool
 	help, version             bool
 }
@@ -105,11 +115,13 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.Usage = func() {}
 	fs.SetOutput(discard{})
-	r.maxClients.val, r.delay.val, r.timout.val = "4096", "10", "30"
+	r.maxClients.val, r.delay.val, r.timout.val, r.pacing.val = "4096", "10", "30", PacingAdaptive
 	fs.StringArrayVarP(&r.listen, "listen", "l", nil, "Listen address(es) to bind to, ADDR:PORT, repeatable (default 0.0.0.0:2222)")
 	fs.VarP(&r.maxClients, "max-clients", "c", "Best-effort connection limit")
 	fs.VarP(&r.delay, "delay", "d", "Seconds between responses")
 	fs.VarP(&r.timout, "timeout", "t", "Socket write timeout, in seconds")
+	fs.Var(&r.pacing, "pacing", "Pacing `MODE`: adaptive (per client) or classic (as tarssh 0.7.0)")
+	fs.StringArrayVar(&r.allow, "allow", nil, "Close clients from network `CIDR` at once, never trap them; repeatable")
 	fs.CountVarP(&c.Verbose, "verbose", "v", "Verbose level (repeat for more verbosity)")
 	fs.BoolVar(&r.noTS, "disable-log-timestamps", false, "Disable timestamps in logs")
 	fs.BoolVar(&r.noIdent, "disable-log-ident", false, `Disable module name in logs (e.g. "tarssh")`)
@@ -172,6 +184,14 @@ func Parse(args []string) (*Config, error) {
 	if c.Timeout, err = parseSeconds("-t/--timeout", r.timout.val); err != nil {
 		return nil, err
 	}
+	switch c.Pacing = strings.TrimSpace(r.pacing.val); c.Pacing {
+	case PacingAdaptive, PacingClassic:
+	default:
+		return nil, usagef("--pacing %q: want adaptive or classic", r.pacing.val)
+	}
+	if c.Allow, err = parseAllow(r.allow); err != nil {
+		return nil, err
+	}
 	c.LogTimestamps, c.LogIdent, c.LogLevel = !r.noTS, !r.noIdent, !r.noLevel
 	if c.Sandbox, err = parseSandbox(r.sandbox); err != nil {
 		return nil, err
@@ -214,6 +234,50 @@ func parseListen(addrs []string) ([]netip.AddrPort, error) {
 		out = append(out, ap)
 	}
 	return out, nil
+}
+
+// MaxAllow bounds --allow: the engine checks every new client against
+// each network in turn, which must stay cheap.
+const MaxAllow = 64
+
+func parseAllow(nets []string) ([]netip.Prefix, error) {
+	if len(nets) > MaxAllow {
+		return nil, usagef("--allow: at most %d networks", MaxAllow)
+	}
+	var out []netip.Prefix
+	for _, s := range nets {
+		p, err := ParsePrefix(s)
+		if err != nil {
+			return nil, usagef("--allow %q: %v", s, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ParsePrefix parses a network for --allow: "192.0.2.0/24", "2001:db8::/32",
+// or a lone address for just that host. Host bits are dropped.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return netip.Prefix{}, errors.New("want a network such as 192.0.2.0/24 or 2001:db8::/32")
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, errors.New("want a network such as 192.0.2.0/24 or 2001:db8::/32")
+	}
+	if p.Addr().Is4In6() {
+		if p.Bits() < 96 {
+			return netip.Prefix{}, errors.New("an IPv4-mapped network needs a prefix of at least 96 bits")
+		}
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p.Masked(), nil
 }
 
 // ParseAddr parses a listen address: IPv4 "a.b.c.d:port" or IPv6

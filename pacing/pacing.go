@@ -7,6 +7,10 @@
 // on each visit for the next bytes and the wait until the next visit, and
 // tells it how many bytes the kernel took.
 //
+// Two pacers are provided: Classic, tarssh 0.7.0's one line per interval
+// to everyone, and Adaptive, which paces each client by the rules of the
+// SSH implementation its identification names.
+//
 // A pacer keeps no state of its own per client: everything it needs lives in
 // the four-byte State inside the engine's client record, which is what keeps
 // a held client at tens of bytes of memory.
@@ -18,7 +22,7 @@ import "time"
 type State struct {
 	Family Family // who the client is, from its identification
 	Col    uint8  // bytes written in the current line (saturating); colCR: a CR awaits its LF
-	Lines  uint16 // lines completed (saturating)
+	Lines  uint16 // lines completed (saturating); Adaptive counts its polls here while Family is Unknown
 }
 
 // colCR marks a line whose CR was written but whose LF was not yet, so the

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -44,6 +45,10 @@ type Config struct {
 	Pacer      pacing.Pacer
 	Log        *logging.Logger
 	Signals    <-chan os.Signal // HUP/INFO: info line; INT/TERM: shut down
+	// Allow lists networks whose clients are closed at once, never held:
+	// the operator's own scanners. It is checked in turn for every client,
+	// so it must stay short (config.MaxAllow).
+	Allow []netip.Prefix
 
 	// Heartbeat, if set, is called from the engine loop every
 	// HeartbeatEvery, so a wedged loop stops the beats (sd_notify watchdog).
@@ -60,6 +65,34 @@ type Stats struct {
 	Longest     time.Duration // the longest current hold
 	LogsDropped uint64
 	Families    [pacing.NumFamilies]int // current clients by family
+	Allowed     uint64                  // clients from Config.Allow, closed at once
+}
+
+// FamilyCounts renders the current clients by family, busiest first
+// ("openssh=2 go=1"), leaving out families with none.
+func (s *Stats) FamilyCounts() string {
+	var order [pacing.NumFamilies]pacing.Family
+	for i := range order {
+		order[i] = pacing.Family(i)
+	}
+	// Insertion sort: eight entries, and stable, so ties keep family order.
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && s.Families[order[j]] > s.Families[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	var b []byte
+	for _, f := range order {
+		if n := s.Families[f]; n > 0 {
+			if b != nil {
+				b = append(b, ' ')
+			}
+			b = append(b, f.String()...)
+			b = append(b, '=')
+			b = strconv.AppendInt(b, int64(n), 10)
+		}
+	}
+	return string(b)
 }
 
 // accepted is a connection handed from an accept goroutine to the engine.
@@ -250,6 +283,12 @@ func (e *Engine) signal(sig os.Signal) bool {
 		Int("pid", int64(e.pid), "").Str("signal", name, "").
 		Dur("uptime", s.Uptime, "").Int("clients", int64(s.Clients), "CLIENTS").
 		Uint("total", s.Total, "TOTAL").Uint("bytes", s.Bytes, "BYTES")
+	if f := s.FamilyCounts(); f != "" {
+		b.Str("families", f, "FAMILIES")
+	}
+	if s.Allowed > 0 {
+		b.Uint("allowed", s.Allowed, "ALLOWED")
+	}
 	if s.LogsDropped > 0 {
 		b.Uint("log_dropped", s.LogsDropped, "LOG_DROPPED")
 	}
@@ -257,8 +296,20 @@ func (e *Engine) signal(sig os.Signal) bool {
 	return false
 }
 
-// add takes a newly accepted connection into the slab and the schedule.
+// add takes a newly accepted connection into the slab and the schedule,
+// or closes it at once if it comes from an allowed network.
 func (e *Engine) add(a accepted) {
+	if e.allowed(&a) {
+		e.ops.close(a.fd)
+		e.stats.Allowed++
+		<-e.slots
+		if e.cfg.Log.Enabled(logging.Info) {
+			ap := netip.AddrPortFrom(netip.AddrFrom16(a.addr).Unmap(), a.port)
+			e.cfg.Log.Log(logging.New(logging.Info, "allow").
+				Peer("peer", ap, "PEER").Uint("allowed", e.stats.Allowed, "ALLOWED").Record())
+		}
+		return
+	}
 	i := e.free
 	if i != nilIdx {
 		e.free = e.clients[i].next
@@ -281,6 +332,20 @@ func (e *Engine) add(a accepted) {
 			Field("LOCAL_ADDR", logging.FormatAddr(e.local(c))).Record())
 	}
 	e.wheel.push(e.clients, i, now+ticks(e.cfg.Pacer.First()))
+}
+
+// allowed reports whether a comes from a network in Config.Allow.
+func (e *Engine) allowed(a *accepted) bool {
+	if len(e.cfg.Allow) == 0 || a.unix {
+		return false
+	}
+	ip := netip.AddrFrom16(a.addr).Unmap()
+	for _, p := range e.cfg.Allow {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // runDue visits every client due at or before now.
@@ -373,6 +438,8 @@ func (e *Engine) drop(i uint32, err error) {
 		if c.ident != identPending {
 			b.Quote("ident", e.idents.lookup(c.ident), "CLIENT_IDENT")
 		}
+		// The family tells a silent client from one that sent an empty line.
+		b.Field("CLIENT_FAMILY", c.pace.Family.String())
 		e.cfg.Log.Log(b.Field("LOCAL_ADDR", logging.FormatAddr(e.local(c))).Record())
 	}
 	e.idents.release(c.ident)

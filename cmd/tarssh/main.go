@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/tarssh/tarssh/config"
 	"github.com/tarssh/tarssh/logging"
@@ -83,7 +84,8 @@ func run(args []string) int {
 	engine, err := tarpit.New(tarpit.Config{
 		MaxClients: cfg.MaxClients,
 		Timeout:    cfg.Timeout,
-		Pacer:      pacing.NewClassic(cfg.Delay, uint64(os.Getpid())),
+		Pacer:      newPacer(cfg),
+		Allow:      cfg.Allow,
 		Log:        log,
 		Signals:    sigs,
 
@@ -184,6 +186,15 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
 			Str("name", p.Name, "SOCKET_NAME").Record())
 	}
 	return listeners, 0
+}
+
+// newPacer returns the pacer --pacing names.
+func newPacer(cfg *config.Config) pacing.Pacer {
+	seed := uint64(time.Now().UnixNano())
+	if cfg.Pacing == config.PacingClassic {
+		return pacing.NewClassic(cfg.Delay, seed)
+	}
+	return pacing.NewAdaptive(cfg.Delay, seed)
 }
 
 // logLevel maps the -v count to the most verbose level shown: errors only

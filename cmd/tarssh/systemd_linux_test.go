@@ -83,7 +83,7 @@ func notifySocket(t *testing.T) (string, func(time.Duration) (string, error)) {
 func TestSocketActivationServesAndNotifies(t *testing.T) {
 	f, addr := tcpListenerFile(t)
 	path, recv := notifySocket(t)
-	cmd, stderr := startActivated(t, "-v -d 0.05 --log-target console --disable-log-timestamps", []*os.File{f},
+	cmd, stderr := startActivated(t, "-v -d 0.05 --pacing classic --log-target console --disable-log-timestamps", []*os.File{f},
 		"NOTIFY_SOCKET="+path, "WATCHDOG_USEC=400000")
 	defer cmd.Process.Kill()
 
@@ -210,7 +210,7 @@ func TestSocketActivationUnix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd, stderr := startActivated(t, "-v -d 0.05 --log-target console --disable-log-timestamps", []*os.File{f})
+	cmd, stderr := startActivated(t, "-v -d 0.05 --pacing classic --log-target console --disable-log-timestamps", []*os.File{f})
 	defer cmd.Process.Kill()
 	c, err := net.Dial("unix", path)
 	if err != nil {
