@@ -106,13 +106,13 @@ func TestConsole(t *testing.T) {
 		ts, level, ident bool
 		want             string
 	}{
-		{true, true, true, "[2021-01-12T10:20:30Z INFO  tarssh] msg\n"},
+		{true, true, true, "[2021-01-12T10:20:30.123Z INFO  tarssh] msg\n"},
 		{false, true, true, "[INFO  tarssh] msg\n"},
-		{true, false, true, "[2021-01-12T10:20:30Z tarssh] msg\n"},
-		{true, true, false, "[2021-01-12T10:20:30Z INFO ] msg\n"},
+		{true, false, true, "[2021-01-12T10:20:30.123Z tarssh] msg\n"},
+		{true, true, false, "[2021-01-12T10:20:30.123Z INFO ] msg\n"},
 		{false, false, true, "[tarssh] msg\n"},
 		{false, true, false, "[INFO ] msg\n"},
-		{true, false, false, "[2021-01-12T10:20:30Z] msg\n"},
+		{true, false, false, "[2021-01-12T10:20:30.123Z] msg\n"},
 		{false, false, false, "msg\n"},
 	} {
 		var buf bytes.Buffer

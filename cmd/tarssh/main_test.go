@@ -26,10 +26,10 @@ func TestStartupLog(t *testing.T) {
 		flags  []string
 		header string // regexp of the header before the message
 	}{
-		{nil, `\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO  tarssh\] `},
+		{nil, `\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  tarssh\] `},
 		{[]string{"--disable-log-timestamps", "--disable-log-ident"}, `\[INFO \] `},
 		{[]string{"--disable-log-timestamps", "--disable-log-ident", "--disable-log-level"}, ``},
-		{[]string{"--disable-log-level"}, `\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ tarssh\] `},
+		{[]string{"--disable-log-level"}, `\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z tarssh\] `},
 	} {
 		t.Run(strings.Join(tt.flags, " "), func(t *testing.T) {
 			t.Parallel()
@@ -314,7 +314,7 @@ func TestFDLimit(t *testing.T) {
 	for i := range conns {
 		conns[i] = p.dial()
 	}
-	p.waitFor(`\] accept, error: "Too many open files \(os error 24\)"`, 10*time.Second)
+	p.waitFor(`\] accept, err: Too many open files \(os error 24\), wait: 100ms$`, 10*time.Second)
 	m := p.waitFor(`\] connect, peer: .*, clients: (\d+)$`, time.Second)
 	time.Sleep(300 * time.Millisecond) // let the accept loop settle at the limit
 	heldAtLimit := len(p.matches(`\] connect, `))
@@ -326,7 +326,7 @@ func TestFDLimit(t *testing.T) {
 	if used := p.cpu() - cpu0; used > 600*time.Millisecond {
 		t.Errorf("tarssh used %v of CPU in 3s at the descriptor limit: spinning?", used)
 	}
-	if k := len(p.matches(`\] accept, error: `)); k != 1 {
+	if k := len(p.matches(`\] accept, err: `)); k != 1 {
 		t.Errorf("accept error logged %d times in one burst, want once", k)
 	}
 	if k := len(p.matches(`\] connect, `)); k != heldAtLimit {
@@ -468,7 +468,7 @@ func TestBindFailure(t *testing.T) {
 	if code == 0 {
 		t.Errorf("exit status 0 with %s in use", busy.Addr())
 	}
-	if m := p.matches(q(busy.Addr().String()) + `.*address already in use`); len(m) != 1 {
+	if m := p.matches(`\] listen, addr: ` + q(busy.Addr().String()) + `, error: Address already in use \(os error 98\)$`); len(m) != 1 {
 		t.Errorf("no log line names %s in use", busy.Addr())
 	}
 	if ln, err := net.Listen("tcp4", freeAddr); err != nil {
