@@ -421,7 +421,7 @@ type planPacer struct {
 	wait map[int]uint32 // in ticks
 }
 
-func (p *planPacer) First() time.Duration         { return 50 * tick }
+func (p *planPacer) First() time.Duration           { return 50 * tick }
 func (p *planPacer) Identify(*pacing.State, []byte) {}
 func (p *planPacer) Wrote(*pacing.State, []byte)    {}
 func (p *planPacer) Next(_ *pacing.State, buf []byte) (int, time.Duration) {
