@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -601,6 +602,68 @@ func TestErrorText(t *testing.T) {
 	} {
 		if got := ErrorText(tt.err); got != tt.want {
 			t.Errorf("ErrorText(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestLoopAcrossWrap runs the real loop while the tick counter wraps
+// (after 497 days of uptime): it must keep visiting on time and must not
+// spin on a timer computed from the wrapped tick.
+func TestLoopAcrossWrap(t *testing.T) {
+	te := newTestEngine(t, 4, pacing.NewClassic(50*time.Millisecond, 1), 0)
+	te.start = time.Now().Add(-(1<<32 - 30) * tick) // 300ms before the wrap
+	te.wheel.init(te.now())
+	var mu sync.Mutex
+	visits := 0
+	te.ops.write = func(fd int, p []byte) (int, error) {
+		mu.Lock()
+		visits++
+		mu.Unlock()
+		return len(p), nil
+	}
+	sigs := make(chan os.Signal, 1)
+	te.cfg.Signals = sigs
+	te.slots <- struct{}{}
+	te.incoming <- accepted{fd: 3}
+	done := make(chan error)
+	go func() { done <- te.loop() }()
+	time.Sleep(300 * time.Millisecond) // until the wrap
+	var before, after syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	time.Sleep(700 * time.Millisecond)
+	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+	sigs <- syscall.SIGTERM
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) * time.Nanosecond
+	if cpu > 250*time.Millisecond {
+		t.Errorf("the loop used %v of CPU in 700ms after the tick counter wrapped: spinning", cpu)
+	}
+	if te.now() > 1<<31 {
+		t.Fatalf("the clock did not wrap: tick %d", te.now())
+	}
+	// 1s at one visit per 50ms, the first after 50ms: about 19.
+	if visits < 12 || visits > 20 {
+		t.Errorf("%d visits in 1s at 50ms", visits)
+	}
+}
+
+func TestUntilTick(t *testing.T) {
+	te := newTestEngine(t, 1, pacing.NewClassic(time.Second, 1), 0)
+	for _, tt := range []struct {
+		now, next uint32
+		want      time.Duration // from the middle of tick now
+	}{
+		{0, 5, 45 * time.Millisecond},
+		{1000, 1001, 5 * time.Millisecond},
+		{1<<32 - 2, 3, 45 * time.Millisecond}, // across the wrap
+		{1<<32 - 1, 0, 5 * time.Millisecond},
+		{7, 7, -5 * time.Millisecond}, // already begun
+	} {
+		te.setNow(tt.now)
+		if got := te.untilTick(tt.next); got > tt.want || got < tt.want-5*time.Millisecond {
+			t.Errorf("at tick %d: untilTick(%d) = %v, want %v", tt.now, tt.next, got, tt.want)
 		}
 	}
 }
