@@ -235,10 +235,12 @@ func parseListen(addrs []string) ([]netip.AddrPort, error) {
 		if err != nil {
 			return nil, usagef("-l/--listen %q: %v", s, err)
 		}
-		if seen[ap] {
+		// A mapped address binds as IPv4: [::ffff:a.b.c.d]:p is a.b.c.d:p.
+		key := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		if seen[key] {
 			return nil, usagef("-l/--listen %q: address given more than once", s)
 		}
-		seen[ap] = true
+		seen[key] = true
 		out = append(out, ap)
 	}
 	return out, nil
@@ -308,7 +310,7 @@ func ParseAddr(s string) (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("%q is not an IP address (host names are not looked up)", host)
 	}
-	if a.Is6() && !a.Is4In6() && !bracketed {
+	if a.Is6() && !bracketed {
 		return netip.AddrPort{}, errors.New("put an IPv6 address in brackets: [addr]:port")
 	}
 	if a.Is4() && bracketed {

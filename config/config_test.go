@@ -151,6 +151,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-l", "example.com:22"}, []string{"--listen", `"example.com:22"`}},
 		{[]string{"-l", "::1:22"}, []string{"--listen", `"::1:22"`, "brackets"}},
 		{[]string{"-l", "[::1]"}, []string{"--listen", `"[::1]"`}},
+		{[]string{"-l", "::ffff:127.0.0.1:22"}, []string{"--listen", `"::ffff:127.0.0.1:22"`, "brackets"}},
+		{[]string{"-l", "127.0.0.1:22", "-l", "[::ffff:127.0.0.1]:22"}, []string{"--listen", `"[::ffff:127.0.0.1]:22"`, "more than once"}},
 		{[]string{"-l", "[::1:22"}, []string{"--listen", `"[::1:22"`}},
 		{[]string{"-l", "::1]:22"}, []string{"--listen", `"::1]:22"`}},
 		{[]string{"-l", "[127.0.0.1]:22"}, []string{"--listen", `"[127.0.0.1]:22"`}},
@@ -251,7 +253,7 @@ func TestParseAddr(t *testing.T) {
 func FuzzParseAddr(f *testing.F) {
 	for _, s := range []string{
 		"0.0.0.0:2222", "[::]:22", "[::1]:0", "::1:22", "[127.0.0.1]:1", "1.2.3.4:65536",
-		"[fe80::1%eth0]:22", "[::ffff:1.2.3.4]:22", "::ffff:1.2.3.4:22", ":", "[]:1", "a:b:c",
+		"[fe80::1%eth0]:22", "[::ffff:1.2.3.4]:22", "::ffff:1.2.3.4:22", "[::ffff:1.2.3.4%x]:22", ":", "[]:1", "a:b:c",
 		"1.2.3.4:-0", "[::1]]:2", "[%]:1",
 	} {
 		f.Add(s)
