@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -316,5 +315,3 @@ func checkStream(t *testing.T, s []byte) {
 		s = s[i+1:]
 	}
 }
-
-var _ = io.EOF
