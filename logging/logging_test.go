@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -201,4 +202,42 @@ func TestLoggerCountsSinkErrors(t *testing.T) {
 	if nilLogger.Enabled(Error) {
 		t.Error("a nil Logger is enabled")
 	}
+}
+
+// TestCloseStalledSink checks that Close gives up on a sink that takes
+// nothing, but waits for one that is slow.
+func TestCloseStalledSink(t *testing.T) {
+	defer func(d time.Duration) { closeStall = d }(closeStall)
+	closeStall = 100 * time.Millisecond
+
+	stalled := &blockedSink{release: make(chan struct{})}
+	defer close(stalled.release)
+	l := NewLogger(stalled, Info, 16)
+	l.Log(New(Info, "shutdown").Record())
+	start := time.Now()
+	l.Close()
+	if d := time.Since(start); d > 5*closeStall {
+		t.Errorf("Close waited %v for a stalled sink", d)
+	}
+
+	slow := &slowSink{delay: 10 * time.Millisecond}
+	l = NewLogger(slow, Info, 64)
+	for range 50 { // 500ms of writing: five times closeStall
+		l.Log(New(Info, "x").Record())
+	}
+	l.Close()
+	if slow.n.Load() != 50 {
+		t.Errorf("Close returned after %d of 50 records to a slow sink", slow.n.Load())
+	}
+}
+
+type slowSink struct {
+	delay time.Duration
+	n     atomic.Int32
+}
+
+func (s *slowSink) Write(Record) error {
+	time.Sleep(s.delay)
+	s.n.Add(1)
+	return nil
 }
