@@ -479,45 +479,40 @@ func TestBindFailure(t *testing.T) {
 	}
 }
 
-// TestLogNeverBlocks stops reading tarssh's log while thousands of clients
-// come and go: the engine must keep serving (log lines are dropped, not
-// waited for) and the next info line must count the drops.
-func TestLogNeverBlocks(t *testing.T) {
-	t.Parallel()
+// startUnread starts tarssh with its log on a pipe, reads the log up to the
+// listen line and returns the pipe (not read any further) and the address.
+func startUnread(t *testing.T, args ...string) (*exec.Cmd, *os.File, *bufio.Reader, string) {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	cmd := exec.Command(binary, "-v", "--disable-log-timestamps", "-d", "0.1", "-l", "127.0.0.1:0")
+	t.Cleanup(func() { r.Close() })
+	cmd := exec.Command(binary, args...)
 	cmd.Stderr = w
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	// Read up to the start line, then stop reading.
 	br := bufio.NewReader(r)
-	var port string
-	for port == "" {
+	for {
 		r.SetReadDeadline(time.Now().Add(10 * time.Second))
 		l, err := br.ReadString('\n')
 		if err != nil {
 			t.Fatalf("reading the start-up log: %v", err)
 		}
 		if _, a, ok := strings.Cut(l, "listen, addr: "); ok {
-			_, port, _ = net.SplitHostPort(strings.TrimSpace(a))
+			return cmd, r, br, strings.TrimSpace(a)
 		}
 	}
-	addr := net.JoinHostPort("127.0.0.1", port)
-	held, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Close()
-	// Each short client logs a connect and a disconnect line: far more than
-	// the pipe and the log queue (4096 records) hold.
-	for i := 0; i < 3000; i++ {
+}
+
+// churn connects and resets n clients: each logs a connect and a
+// disconnect line.
+func churn(t *testing.T, addr string, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatalf("client %d: %v", i, err)
@@ -525,6 +520,21 @@ func TestLogNeverBlocks(t *testing.T) {
 		c.(*net.TCPConn).SetLinger(0) // a reset: the engine drops it on its next visit
 		c.Close()
 	}
+}
+
+// TestLogNeverBlocks stops reading tarssh's log while thousands of clients
+// come and go: the engine must keep serving (log lines are dropped, not
+// waited for) and the next info line must count the drops.
+func TestLogNeverBlocks(t *testing.T) {
+	t.Parallel()
+	cmd, r, br, addr := startUnread(t, "-v", "--disable-log-timestamps", "-d", "0.1", "-l", "127.0.0.1:0")
+	held, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	// Far more lines than the pipe and the log queue (4096 records) hold.
+	churn(t, addr, 3000)
 	// The held client is still served on time while nobody reads the log.
 	if l := readLines(t, held, 5, 5*time.Second); len(l) != 5 {
 		t.Fatalf("the held client got %d lines in 5s at -d 0.1 while the log was blocked", len(l))
@@ -574,5 +584,25 @@ func TestLogNeverBlocks(t *testing.T) {
 	}
 	if n, _ := strconv.Atoi(m[1]); n+drained < 6000 {
 		t.Errorf("%d lines logged and %d dropped, for 3000 clients' connect and disconnect", drained, n)
+	}
+}
+
+// TestExitWithBlockedLog checks that SIGTERM ends tarssh promptly even when
+// nothing reads its log (a stopped terminal, a stalled journal).
+func TestExitWithBlockedLog(t *testing.T) {
+	t.Parallel()
+	cmd, _, _, addr := startUnread(t, "-v", "-d", "0.1", "-l", "127.0.0.1:0")
+	churn(t, addr, 3000)
+	time.Sleep(500 * time.Millisecond) // the disconnects fill the queue
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM with the log blocked: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10s after SIGTERM with its log blocked")
 	}
 }
