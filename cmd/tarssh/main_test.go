@@ -265,19 +265,8 @@ func TestMaxClients(t *testing.T) {
 func TestWriteTimeout(t *testing.T) {
 	t.Parallel()
 	p := start(t, nil, "-v", "-d", "0.01", "-t", "1", "-l", "127.0.0.1:0")
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		var serr error
-		err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1)
-		})
-		return errors.Join(err, serr)
-	}}
 	begin := time.Now()
-	c, err := d.Dial("tcp", p.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialWith(t, p.addr(), syscall.SO_RCVBUF, 1)
 	// A reading client at the same pace must not be dropped.
 	reader := p.dial()
 	go func() {
@@ -605,4 +594,68 @@ func TestExitWithBlockedLog(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("still running 10s after SIGTERM with its log blocked")
 	}
+}
+
+// TestFloodingClient checks that a client that sends without pause costs
+// tarssh little: what it sends is read a bounded amount per visit, so its
+// window shuts, and it still gets its lines.
+func TestFloodingClient(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil, "-v", "-d", "0.05", "-l", "127.0.0.1:0")
+	// A small send buffer on the client, so that what it manages to send is
+	// what tarssh takes, not what its own kernel buffers.
+	c := dialWith(t, p.addr(), syscall.SO_SNDBUF, 4096)
+	cpu0 := p.cpu()
+	sent := make(chan int, 1)
+	go func() {
+		total := 0
+		chunk := bytes.Repeat([]byte("flood\r\n"), 1024)
+		c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		if n, err := c.Write([]byte("SSH-2.0-flood\r\n")); err == nil {
+			total += n
+		}
+		for {
+			n, err := c.Write(chunk)
+			total += n
+			if err != nil {
+				sent <- total
+				return
+			}
+		}
+	}()
+	lines := readLines(t, c, 20, 5*time.Second)
+	if len(lines) < 20 {
+		t.Fatalf("a flooding client got %d lines at -d 0.05", len(lines))
+	}
+	n := <-sent
+	if used := p.cpu() - cpu0; used > time.Second {
+		t.Errorf("a flooding client cost tarssh %v of CPU in about 2s", used)
+	}
+	// At most one 4 KiB read per visit, 20 visits a second (160 KiB in
+	// 2s), plus small buffers.
+	if n > 400<<10 {
+		t.Errorf("the client pushed %d bytes in 2s: reads are not bounded", n)
+	}
+	t.Logf("the flooding client pushed %d bytes in 2s", n)
+	c.Close()
+	p.waitFor(`disconnect, .*, ident: "SSH-2\.0-flood"$`, 10*time.Second)
+}
+
+// dialWith connects to addr with a socket option set before connecting (as
+// buffer sizes must be, to shape the window), closed when the test ends.
+func dialWith(t *testing.T, addr string, opt, value int) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, opt, value)
+		})
+		return errors.Join(err, serr)
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
