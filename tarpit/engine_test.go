@@ -667,3 +667,38 @@ func TestUntilTick(t *testing.T) {
 		}
 	}
 }
+
+// TestHeartbeat checks that the loop calls Heartbeat at once and then every
+// HeartbeatEvery, with current counters, and that Snapshot tells the
+// longest hold.
+func TestHeartbeat(t *testing.T) {
+	te := newTestEngine(t, 4, pacing.NewClassic(time.Hour, 1), 0)
+	te.setNow(0)
+	te.wheel.init(0)
+	te.slots <- struct{}{}
+	te.add(accepted{fd: 3})
+	te.setNow(250) // the client has been held 2.5s
+	var mu sync.Mutex
+	var beats []Stats
+	te.cfg.Heartbeat = func(s Stats) {
+		mu.Lock()
+		beats = append(beats, s)
+		mu.Unlock()
+	}
+	te.cfg.HeartbeatEvery = 20 * time.Millisecond
+	sigs := make(chan os.Signal, 1)
+	te.cfg.Signals = sigs
+	done := make(chan error)
+	go func() { done <- te.loop() }()
+	time.Sleep(300 * time.Millisecond)
+	sigs <- syscall.SIGINT
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(beats) < 5 || len(beats) > 17 {
+		t.Errorf("%d heartbeats in 300ms at 20ms", len(beats))
+	}
+	if s := beats[0]; s.Clients != 1 || s.Total != 1 || s.Longest < 2500*time.Millisecond || s.Longest > 3*time.Second {
+		t.Errorf("first heartbeat %+v", s)
+	}
+}

@@ -117,6 +117,10 @@ func launch(t *testing.T, wrapper []string, args ...string) *proc {
 	t.Cleanup(func() {
 		p.cmd.Process.Kill()
 		<-p.exited
+		// A -race binary reports races on stderr.
+		if len(p.matches(`WARNING: DATA RACE`)) > 0 {
+			t.Error("the race detector found a data race in tarssh")
+		}
 		if t.Failed() {
 			t.Logf("tarssh log:\n%s", strings.Join(p.log(), "\n"))
 		}
