@@ -231,8 +231,15 @@ func (l *Logger) Log(r Record) {
 	}
 }
 
-// Dropped returns how many records were lost so far.
-func (l *Logger) Dropped() uint64 { return l.dropped.Load() }
+// Dropped returns how many records were lost so far. Like Enabled and Log
+// it accepts a nil Logger (no logging), so an engine run without a log, as
+// benchmarks do, can still take snapshots.
+func (l *Logger) Dropped() uint64 {
+	if l == nil {
+		return 0
+	}
+	return l.dropped.Load()
+}
 
 // Close flushes queued records and stops the writer. Log must not be called
 // afterwards. It waits as long as the sink makes progress, but gives up

@@ -199,8 +199,9 @@ func TestLoggerCountsSinkErrors(t *testing.T) {
 		t.Errorf("written %d, dropped %d; want 3 and 3", len(s.got), l.Dropped())
 	}
 	var nilLogger *Logger
-	if nilLogger.Enabled(Error) {
-		t.Error("a nil Logger is enabled")
+	nilLogger.Log(New(Error, "x").Record())
+	if nilLogger.Enabled(Error) || nilLogger.Dropped() != 0 {
+		t.Error("a nil Logger is enabled or drops")
 	}
 }
 

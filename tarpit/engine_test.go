@@ -702,3 +702,19 @@ func TestHeartbeat(t *testing.T) {
 		t.Errorf("first heartbeat %+v", s)
 	}
 }
+
+// TestNoLog checks that an engine without a Logger (as benchmarks run it)
+// serves, snapshots and handles signals.
+func TestNoLog(t *testing.T) {
+	te := newTestEngine(t, 2, pacing.NewClassic(10*time.Millisecond, 1), 0)
+	te.cfg.Log = nil
+	te.connect(3)
+	te.fake.write = func(fd int, p []byte) (int, error) { return -1, unix.EPIPE }
+	te.run(1)
+	te.connect(4)
+	if s := te.Snapshot(); s.Clients != 1 || s.LogsDropped != 0 {
+		t.Errorf("Snapshot = %+v", s)
+	}
+	te.signal(syscall.SIGHUP)
+	te.signal(syscall.SIGTERM)
+}
