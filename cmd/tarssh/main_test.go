@@ -659,3 +659,32 @@ func dialWith(t *testing.T, addr string, opt, value int) net.Conn {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+// TestMaxClientsListeners checks that at -c 1 with four listeners the one
+// free slot goes to whichever listener has a client waiting: an idle
+// listener must not keep it.
+func TestMaxClientsListeners(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil, "-v", "-c", "1", "-d", "0.1",
+		"-l", "127.0.0.1:0", "-l", "127.0.0.2:0", "-l", "127.0.0.3:0", "-l", "127.0.0.4:0")
+	var addrs []string
+	for _, l := range p.matches(`listen, addr: `) {
+		addrs = append(addrs, l[strings.LastIndex(l, " ")+1:])
+	}
+	if len(addrs) != 4 {
+		t.Fatalf("listening on %q", addrs)
+	}
+	for round, k := range []int{3, 1, 2, 0, 3} {
+		c, err := net.DialTimeout("tcp", addrs[k], 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := readLines(t, c, 1, 3*time.Second); len(l) != 1 {
+			c.Close()
+			t.Fatalf("round %d: the only client, on %s, got no line at -c 1", round, addrs[k])
+		}
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+		p.waitForN(`\] disconnect, .*clients: 0`, round+1, 5*time.Second)
+	}
+}
