@@ -237,7 +237,8 @@ func parseListen(addrs []string) ([]netip.AddrPort, error) {
 		}
 		// A mapped address binds as IPv4: [::ffff:a.b.c.d]:p is a.b.c.d:p.
 		key := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-		if seen[key] {
+		// Port 0 asks for any free port: each such listener gets its own.
+		if seen[key] && ap.Port() != 0 {
 			return nil, usagef("-l/--listen %q: address given more than once", s)
 		}
 		seen[key] = true

@@ -38,6 +38,7 @@ func TestFlags(t *testing.T) {
 		{"-l 127.0.0.1:22", func(c *Config) bool { return reflect.DeepEqual(c.Listen, []netip.AddrPort{ap("127.0.0.1:22")}) }},
 		{"--listen 127.0.0.1:22", func(c *Config) bool { return reflect.DeepEqual(c.Listen, []netip.AddrPort{ap("127.0.0.1:22")}) }},
 		{"--listen=127.0.0.1:0", func(c *Config) bool { return reflect.DeepEqual(c.Listen, []netip.AddrPort{ap("127.0.0.1:0")}) }},
+		{"-l 127.0.0.1:0 -l 127.0.0.1:0", func(c *Config) bool { return len(c.Listen) == 2 }}, // two free ports
 		{"-l 0.0.0.0:22 -l [::]:22 --listen [fe80::1%lo]:23", func(c *Config) bool {
 			return reflect.DeepEqual(c.Listen, []netip.AddrPort{ap("0.0.0.0:22"), ap("[::]:22"), ap("[fe80::1%lo]:23")})
 		}},
