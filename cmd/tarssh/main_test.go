@@ -210,8 +210,8 @@ func TestGoSSH(t *testing.T) {
 		}
 		done <- err
 	}()
-	// Go's client reads at most 255 bytes of pre-banner lines, so hold it
-	// for five lines (at most 160 bytes).
+	// Go's client gives up after 1024 pre-banner lines; five are enough to
+	// show it waits.
 	select {
 	case err := <-done:
 		t.Fatalf("Go's ssh client gave up: %v", err)
