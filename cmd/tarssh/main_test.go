@@ -314,7 +314,9 @@ func TestFDLimit(t *testing.T) {
 	}
 	cpu0 := p.cpu()
 	time.Sleep(3 * time.Second)
-	if used := p.cpu() - cpu0; used > 600*time.Millisecond {
+	used := p.cpu() - cpu0
+	t.Logf("%d clients held with 64 descriptors; %v of CPU in 3s at the limit", heldAtLimit, used)
+	if used > 600*time.Millisecond {
 		t.Errorf("tarssh used %v of CPU in 3s at the descriptor limit: spinning?", used)
 	}
 	if k := len(p.matches(`\] accept, err: `)); k != 1 {
