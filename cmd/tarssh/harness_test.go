@@ -94,6 +94,7 @@ func launch(t *testing.T, wrapper []string, args ...string) *proc {
 	t.Helper()
 	argv := append(append(append([]string{}, wrapper...), binary), args...)
 	p := &proc{t: t, cmd: exec.Command(argv[0], argv[1:]...), grew: make(chan struct{}), exited: make(chan struct{})}
+	p.cmd.SysProcAttr = childAttr()
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -149,6 +149,7 @@ func TestOpenSSH(t *testing.T) {
 	cmd := exec.Command(sshPath, "-v", "-F", "/dev/null", "-o", "BatchMode=yes",
 		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
 		"-p", strconv.Itoa(p.port), "127.0.0.1", "true")
+	cmd.SysProcAttr = childAttr()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -480,6 +481,7 @@ func startUnread(t *testing.T, args ...string) (*exec.Cmd, *os.File, *bufio.Read
 	}
 	t.Cleanup(func() { r.Close() })
 	cmd := exec.Command(binary, args...)
+	cmd.SysProcAttr = childAttr()
 	cmd.Stderr = w
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
