@@ -87,7 +87,7 @@ func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(form
 type raw struct {
 	listen, allow             []string
 	maxClients, delay, timout once
-	sandbox                   string
+	sandbox, logTarget        once
 	pacing                    once
 	user, group, chroot       once
 	noTS, noIdent, noLevel    bool
@@ -132,12 +132,14 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.BoolVar(&r.noTS, "disable-log-timestamps", false, "Disable timestamps in logs")
 	fs.BoolVar(&r.noIdent, "disable-log-ident", false, `Disable module name in logs (e.g. "tarssh")`)
 	fs.BoolVar(&r.noLevel, "disable-log-level", false, `Disable log level in logs (e.g. "info")`)
-	fs.StringVar(&c.LogTarget, "log-target", LogAuto, "Where logs go: auto (the journal when stderr is connected to it), console or journal")
+	r.logTarget.val, r.logTarget.typ = LogAuto, "TARGET"
+	fs.Var(&r.logTarget, "log-target", "Where logs go: auto (the journal when stderr is connected to it), console or journal")
 	r.user.typ, r.group.typ, r.chroot.typ = "USER", "GROUP", "DIR"
 	fs.VarP(&r.user, "user", "u", "Run as this user and their primary group")
 	fs.VarP(&r.group, "group", "g", "Run as this group")
 	fs.Var(&r.chroot, "chroot", "Chroot to this directory")
-	fs.StringVar(&r.sandbox, "sandbox", "on", "Sandbox `MODE` after start-up: on, strict, log or off")
+	r.sandbox.val, r.sandbox.typ = "on", "MODE"
+	fs.Var(&r.sandbox, "sandbox", "Sandbox after start-up: on, strict, log or off")
 	fs.BoolVarP(&r.help, "help", "h", false, "Prints help information")
 	fs.BoolVarP(&r.version, "version", "V", false, "Prints version information")
 	return fs
@@ -170,6 +172,7 @@ func Parse(args []string) (*Config, error) {
 		return nil, usagef("unexpected argument %q (options take the form -l ADDR:PORT)", fs.Arg(0))
 	}
 	var err error
+	c.LogTarget = r.logTarget.val
 	switch c.LogTarget {
 	case LogAuto, LogConsole, LogJournal:
 	default:
@@ -200,7 +203,7 @@ func Parse(args []string) (*Config, error) {
 		return nil, err
 	}
 	c.LogTimestamps, c.LogIdent, c.LogLevel = !r.noTS, !r.noIdent, !r.noLevel
-	if c.Sandbox, err = parseSandbox(r.sandbox); err != nil {
+	if c.Sandbox, err = parseSandbox(r.sandbox.val); err != nil {
 		return nil, err
 	}
 	c.User, c.Group, c.Chroot = r.user.val, r.group.val, r.chroot.val
