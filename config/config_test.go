@@ -22,6 +22,7 @@ func TestDefaults(t *testing.T) {
 		Delay:         10 * time.Second,
 		Timeout:       30 * time.Second,
 		LogTimestamps: true, LogIdent: true, LogLevel: true,
+		LogTarget: LogAuto, Sandbox: SandboxOn,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Parse(nil) = %+v, want %+v", c, want)
@@ -66,6 +67,12 @@ func TestFlags(t *testing.T) {
 		{"--group 4242", func(c *Config) bool { return c.Group == "4242" }},
 		{"--chroot " + dir, func(c *Config) bool { return c.Chroot == dir }},
 		{"--chroot=/", func(c *Config) bool { return c.Chroot == "/" }},
+		{"--log-target console", func(c *Config) bool { return c.LogTarget == LogConsole }},
+		{"--log-target=journal", func(c *Config) bool { return c.LogTarget == LogJournal }},
+		{"--sandbox off", func(c *Config) bool { return c.Sandbox == SandboxOff }},
+		{"--sandbox=strict", func(c *Config) bool { return c.Sandbox == SandboxStrict }},
+		{"-l 127.0.0.1:1", func(c *Config) bool { return c.ListenGiven }},
+		{"-v", func(c *Config) bool { return !c.ListenGiven }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
@@ -95,7 +102,7 @@ func TestHelpVersion(t *testing.T) {
 	u := Usage()
 	for _, f := range []string{"--listen", "--max-clients", "--delay", "--timeout", "--verbose",
 		"--disable-log-timestamps", "--disable-log-ident", "--disable-log-level",
-		"--user", "--group", "--chroot", "--help", "--version"} {
+		"--log-target", "--user", "--group", "--chroot", "--sandbox", "--help", "--version"} {
 		if !strings.Contains(u, f) {
 			t.Errorf("Usage() lacks %s", f)
 		}
@@ -199,6 +206,12 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-u", "root", "-u", "nobody"}, []string{"--user", `"nobody"`, "more than once"}},
 		{[]string{"-g", "root", "--group", "root"}, []string{"--group", `"root"`, "more than once"}},
 		{[]string{"--chroot", "/", "--chroot", dir}, []string{"--chroot", dir, "more than once"}},
+		{[]string{"--sandbox", "off", "--sandbox=on"}, []string{"--sandbox", `"on"`, "more than once"}},
+		{[]string{"--log-target", "console", "--log-target", "console"}, []string{"--log-target", `"console"`, "more than once"}},
+		{[]string{"--sandbox", "maybe"}, []string{"--sandbox", `"maybe"`}},
+		{[]string{"--sandbox"}, []string{"--sandbox"}},
+		{[]string{"--log-target", "syslog"}, []string{"--log-target", `"syslog"`}},
+		{[]string{"--log-target"}, []string{"--log-target"}},
 		// Identity and chroot.
 		{[]string{"-u", "no-such-user-tarssh"}, []string{"--user", `"no-such-user-tarssh"`}},
 		{[]string{"--user", ""}, []string{"--user", `""`}},
