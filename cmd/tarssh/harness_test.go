@@ -1,12 +1,13 @@
 package main
 
-// The integration tests run the built tarssh binary, as its users do. TestMain
-// builds it once into a temporary directory with the go command that runs
-// the tests (with -race when the tests run with -race), so `go test ./...`
-// needs no prior `make build` and always tests the current source. Each test
-// starts its own tarssh on 127.0.0.1:0 and learns the port from the
-// "listen, addr:" log line, so tests run in parallel with each other and
-// with anything else on the machine.
+// The integration tests run the built tarssh binary, as its users do:
+// $TARSSH_BIN when set (make test sets it to the bin/tarssh it ships), else
+// one the first test that needs it builds into a temporary directory with
+// the go command that runs the tests (with -race when the tests run with
+// -race), so `go test ./...` needs no prior `make build` and always tests
+// the current source. TestRaceBuild runs a -race build in any case. Each test starts its own tarssh on 127.0.0.1:0 and learns
+// the port from the "listen, addr:" log line, so tests run in parallel with
+// each other and with anything else on the machine.
 
 import (
 	"bufio"
@@ -25,29 +26,61 @@ import (
 	"time"
 )
 
-var binary string // the tarssh under test
+// The binaries under test are built on first use, so that a test binary
+// re-executed to act as tarssh (see TestActivatedProcess) builds nothing.
+var builds [2]struct { // plain and -race
+	once      sync.Once
+	dir, path string
+	err       error
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tarssh-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "tarssh")
-	args := []string{"build", "-o", binary}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	build := exec.Command(goCommand(), append(args, ".")...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building tarssh:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	for i := range builds {
+		if builds[i].dir != "" {
+			os.RemoveAll(builds[i].dir)
+		}
+	}
 	os.Exit(code)
+}
+
+// tarssh returns the binary under test: $TARSSH_BIN if set (make test sets
+// it to the static bin/tarssh it ships), else one built from this source,
+// with -race when the tests run with -race.
+func tarssh(t *testing.T) string {
+	t.Helper()
+	if b := os.Getenv("TARSSH_BIN"); b != "" {
+		return b
+	}
+	return build(t, raceEnabled)
+}
+
+// build builds tarssh from this source, with the race detector if race,
+// once per test run.
+func build(t *testing.T, race bool) string {
+	t.Helper()
+	b := &builds[0]
+	if race {
+		b = &builds[1]
+	}
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "tarssh-test-"); b.err != nil {
+			return
+		}
+		b.path = filepath.Join(b.dir, "tarssh")
+		args := []string{"build", "-o", b.path}
+		if race {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command(goCommand(), append(args, ".")...).CombinedOutput()
+		if err != nil {
+			b.err = fmt.Errorf("building tarssh: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
 }
 
 // goCommand is the go command that built this test, so that the binary is
@@ -78,7 +111,13 @@ type proc struct {
 // process is killed when the test ends.
 func start(t *testing.T, wrapper []string, args ...string) *proc {
 	t.Helper()
-	p := launch(t, wrapper, args...)
+	return startBin(t, tarssh(t), wrapper, args...)
+}
+
+// startBin is start for the tarssh binary bin.
+func startBin(t *testing.T, bin string, wrapper []string, args ...string) *proc {
+	t.Helper()
+	p := launchBin(t, bin, wrapper, args...)
 	addr := p.waitFor(`listen, addr: (\S+)`, 10*time.Second)
 	p.waitFor(`\bstart, servers: `, 10*time.Second)
 	_, port, err := net.SplitHostPort(addr[1])
@@ -92,7 +131,13 @@ func start(t *testing.T, wrapper []string, args ...string) *proc {
 // launch runs tarssh without waiting for anything.
 func launch(t *testing.T, wrapper []string, args ...string) *proc {
 	t.Helper()
-	argv := append(append(append([]string{}, wrapper...), binary), args...)
+	return launchBin(t, tarssh(t), wrapper, args...)
+}
+
+// launchBin runs the tarssh binary bin.
+func launchBin(t *testing.T, bin string, wrapper []string, args ...string) *proc {
+	t.Helper()
+	argv := append(append(append([]string{}, wrapper...), bin), args...)
 	p := &proc{t: t, cmd: exec.Command(argv[0], argv[1:]...), grew: make(chan struct{}), exited: make(chan struct{})}
 	p.cmd.SysProcAttr = childAttr()
 	stderr, err := p.cmd.StderrPipe()
