@@ -714,21 +714,35 @@ func TestRaceBuild(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer c.Close()
 			conns = append(conns, c)
 		}
-		served := 0
+		// Read them all at once: three get a line, three wait.
+		p.waitForN(`\] connect, `, 6*round+3, 5*time.Second)
+		got := make(chan bool)
 		for _, c := range conns {
-			if l := readLines(t, c, 1, 300*time.Millisecond); len(l) == 1 {
+			go func() {
+				buf := make([]byte, 64)
+				c.SetReadDeadline(time.Now().Add(1500 * time.Millisecond))
+				n, _ := c.Read(buf)
+				got <- n > 0
+			}()
+		}
+		served := 0
+		for range conns {
+			if <-got {
 				served++
-				c.(*net.TCPConn).SetLinger(0)
-				c.Close()
 			}
 		}
-		if served < 3 {
-			t.Fatalf("round %d: %d of 6 clients served at -c 3", round, served)
+		if served != 3 {
+			t.Errorf("round %d: %d of 6 clients served at -c 3", round, served)
 		}
 		p.signal(syscall.SIGHUP)
+		// All leave; the three that waited are accepted and dropped too.
+		for _, c := range conns {
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+		p.waitForN(`\] disconnect, `, 6*(round+1), 5*time.Second)
 	}
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(10 * time.Second); code != 0 {
