@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 		Delay:         10 * time.Second,
 		Timeout:       30 * time.Second,
 		LogTimestamps: true, LogIdent: true, LogLevel: true,
-		LogTarget: LogAuto, Sandbox: SandboxOn,
+		LogTarget: LogAuto, Sandbox: SandboxOn, Pacing: PacingAdaptive,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Parse(nil) = %+v, want %+v", c, want)

@@ -166,39 +166,6 @@ func TestClassicFirstAndIdentify(t *testing.T) {
 	_ = p
 }
 
-func TestClassify(t *testing.T) {
-	for _, tt := range []struct {
-		ident string
-		nil   bool
-		want  Family
-	}{
-		{nil: true, want: Silent},
-		{ident: "", want: Other},
-		{ident: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", want: OpenSSH},
-		{ident: "SSH-1.99-OpenSSH_3.9p1", want: OpenSSH},
-		{ident: "SSH-2.0-Go", want: GoSSH},
-		{ident: "SSH-2.0-paramiko_3.4.0", want: Paramiko},
-		{ident: "SSH-2.0-dropbear_2022.83", want: Dropbear},
-		{ident: "SSH-2.0-dropbear", want: Dropbear},
-		{ident: "SSH-2.0-PuTTY_Release_0.78", want: PuTTY},
-		{ident: "SSH-2.0-libssh_0.10.4", want: Other},
-		{ident: "SSH-2.0-", want: Other},
-		{ident: "SSH-1.5-OpenSSH_1.2", want: Other},
-		{ident: "SSH-2.0-openssh", want: Other}, // the names are case-sensitive
-		{ident: "OpenSSH", want: Other},
-		{ident: "GET / HTTP/1.1", want: Other},
-		{ident: "ssh-2.0-Go", want: Other},
-	} {
-		var in []byte
-		if !tt.nil {
-			in = []byte(tt.ident)
-		}
-		if got := Classify(in); got != tt.want {
-			t.Errorf("Classify(%q) = %v, want %v", in, got, tt.want)
-		}
-	}
-}
-
 func TestFamilyString(t *testing.T) {
 	seen := map[string]bool{}
 	for f := Unknown; f < NumFamilies; f++ {

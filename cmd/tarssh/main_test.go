@@ -62,7 +62,7 @@ func TestStartupLog(t *testing.T) {
 // disconnect lines that frame it.
 func TestLines(t *testing.T) {
 	t.Parallel()
-	p := start(t, nil, "-v", "-d", "1", "-l", "127.0.0.1:0")
+	p := start(t, nil, "-v", "--pacing", "classic", "-d", "1", "-l", "127.0.0.1:0")
 	begin := time.Now()
 	c := p.dial()
 	peer := c.LocalAddr().String()
@@ -119,7 +119,7 @@ func TestIPv6(t *testing.T) {
 	} else {
 		ln.Close()
 	}
-	p := start(t, nil, "-v", "-d", "0.2", "-l", "127.0.0.1:0", "-l", "[::1]:0")
+	p := start(t, nil, "-v", "--pacing", "classic", "-d", "0.2", "-l", "127.0.0.1:0", "-l", "[::1]:0")
 	m := p.waitForN(`listen, addr: \[::1\]:(\d+)`, 1, time.Second)
 	p.waitFor(`start, servers: 2,`, time.Second)
 	c, err := net.DialTimeout("tcp6", "[::1]:"+m[1], 5*time.Second)
@@ -137,15 +137,25 @@ func TestIPv6(t *testing.T) {
 	p.waitFor(`connect, peer: `+q(c4.LocalAddr().String())+`, clients: 2$`, 5*time.Second)
 }
 
-// TestOpenSSH traps the real OpenSSH client: it must still be waiting for
-// the banner after several delays, and never see an SSH- line.
+// TestOpenSSH traps the real OpenSSH client, under each pacing: it must
+// still be waiting for the banner after several delays, and never see an
+// SSH- line.
 func TestOpenSSH(t *testing.T) {
 	t.Parallel()
 	sshPath, err := exec.LookPath("ssh")
 	if err != nil {
 		t.Fatalf("no ssh client (make test-deps installs openssh-client): %v", err)
 	}
-	p := start(t, nil, "-v", "-d", "0.3", "-l", "127.0.0.1:0")
+	for _, pacing := range []string{"classic", "adaptive"} {
+		t.Run(pacing, func(t *testing.T) {
+			t.Parallel()
+			testOpenSSH(t, sshPath, pacing)
+		})
+	}
+}
+
+func testOpenSSH(t *testing.T, sshPath, pacing string) {
+	p := start(t, nil, "-v", "--pacing", pacing, "-d", "0.3", "-l", "127.0.0.1:0")
 	cmd := exec.Command(sshPath, "-v", "-F", "/dev/null", "-o", "BatchMode=yes",
 		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
 		"-p", strconv.Itoa(p.port), "127.0.0.1", "true")
@@ -170,8 +180,9 @@ func TestOpenSSH(t *testing.T) {
 	}
 	p.signal(syscall.SIGHUP)
 	m := p.waitFor(`info, pid: \d+, signal: HUP, uptime: [0-9.]+m?s, clients: 1, total: 1, bytes: (\d+)`, 5*time.Second)
-	if n, _ := strconv.Atoi(m[1]); n < 20 {
-		t.Errorf("after 3s at -d 0.3 tarssh sent only %d bytes", n)
+	sent, _ := strconv.Atoi(m[1])
+	if sent == 0 || pacing == "classic" && sent < 20 {
+		t.Errorf("after 3s at -d 0.3 tarssh sent only %d bytes", sent)
 	}
 	cmd.Process.Kill()
 	<-done
@@ -187,16 +198,27 @@ func TestOpenSSH(t *testing.T) {
 			t.Errorf("ssh got a version string: %q", l)
 		}
 	}
-	if len(banner) < 5 {
+	// Classic pacing sends a whole line per delay; adaptive pacing drips
+	// bytes and ends lines rarely.
+	if pacing == "classic" && len(banner) < 5 {
 		t.Errorf("ssh -v logged %d banner lines in 3s at -d 0.3, want at least 5:\n%s", len(banner), out.String())
 	}
-	p.waitFor(`disconnect, peer: 127\.0\.0\.1:\d+, .*, ident: "SSH-2\.0-OpenSSH_[^"]*"$`, 10*time.Second)
+	p.waitFor(`disconnect, peer: 127\.0\.0\.1:\d+, .*, ident: "SSH-2\.0-OpenSSH_[^"]*"`, 10*time.Second)
 }
 
 // TestGoSSH traps golang.org/x/crypto/ssh's client the same way.
 func TestGoSSH(t *testing.T) {
 	t.Parallel()
-	p := start(t, nil, "-v", "-d", "0.5", "-l", "127.0.0.1:0")
+	for _, pacing := range []string{"classic", "adaptive"} {
+		t.Run(pacing, func(t *testing.T) {
+			t.Parallel()
+			testGoSSH(t, pacing)
+		})
+	}
+}
+
+func testGoSSH(t *testing.T, pacing string) {
+	p := start(t, nil, "-v", "--pacing", pacing, "-d", "0.5", "-l", "127.0.0.1:0")
 	r := &recorder{Conn: p.dial()}
 	done := make(chan error, 1)
 	go func() {
@@ -219,22 +241,22 @@ func TestGoSSH(t *testing.T) {
 	case <-time.After(2700 * time.Millisecond):
 	}
 	got := r.received()
-	if n := bytes.Count(got, []byte("\n")); n < 3 {
+	if n := bytes.Count(got, []byte("\n")); pacing == "classic" && n < 3 {
 		t.Errorf("Go's client read %d lines in 2.7s at -d 0.5", n)
 	}
-	checkStream(t, got)
+	checkStream(t, got, pacing == "classic")
 	r.Close()
 	if err := <-done; err == nil {
 		t.Error("handshake succeeded")
 	}
-	p.waitFor(`disconnect, peer: `+q(r.LocalAddr().String())+`, .*, ident: "SSH-2\.0-Go_tarssh_test"$`, 10*time.Second)
+	p.waitFor(`disconnect, peer: `+q(r.LocalAddr().String())+`, .*, ident: "SSH-2\.0-Go_tarssh_test"`, 10*time.Second)
 }
 
 // TestMaxClients checks that at -c 5 the sixth client waits in the backlog
 // until a slot frees.
 func TestMaxClients(t *testing.T) {
 	t.Parallel()
-	p := start(t, nil, "-v", "-c", "5", "-d", "0.2", "-l", "127.0.0.1:0")
+	p := start(t, nil, "-v", "--pacing", "classic", "-c", "5", "-d", "0.2", "-l", "127.0.0.1:0")
 	var held []net.Conn
 	for range 5 {
 		held = append(held, p.dial())
@@ -265,7 +287,7 @@ func TestMaxClients(t *testing.T) {
 // before it connects and never reads, and tarssh writes often.
 func TestWriteTimeout(t *testing.T) {
 	t.Parallel()
-	p := start(t, nil, "-v", "-d", "0.01", "-t", "1", "-l", "127.0.0.1:0")
+	p := start(t, nil, "-v", "--pacing", "classic", "-d", "0.01", "-t", "1", "-l", "127.0.0.1:0")
 	begin := time.Now()
 	c := dialWith(t, p.addr(), syscall.SO_RCVBUF, 1)
 	// A reading client at the same pace must not be dropped.
@@ -300,7 +322,7 @@ func TestFDLimit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no prlimit (util-linux): %v", err)
 	}
-	p := start(t, []string{prlimit, "--nofile=64:64", "--"}, "-v", "-d", "0.2", "-l", "127.0.0.1:0")
+	p := start(t, []string{prlimit, "--nofile=64:64", "--"}, "-v", "--pacing", "classic", "-d", "0.2", "-l", "127.0.0.1:0")
 	const n = 100
 	conns := make([]net.Conn, n)
 	for i := range conns {
@@ -357,7 +379,7 @@ func TestSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			p := start(t, nil, "-v", "-d", "0.1", "-l", "127.0.0.1:0")
+			p := start(t, nil, "-v", "--pacing", "classic", "-d", "0.1", "-l", "127.0.0.1:0")
 			pid := p.cmd.Process.Pid
 			c := p.dial()
 			if l := readLines(t, c, 2, 5*time.Second); len(l) != 2 {
@@ -365,10 +387,10 @@ func TestSignals(t *testing.T) {
 			}
 			p.signal(syscall.SIGPIPE)
 			p.signal(syscall.SIGHUP)
-			p.waitFor(fmt.Sprintf(`\] info, pid: %d, signal: HUP, uptime: [0-9.]+m?s, clients: 1, total: 1, bytes: [1-9]\d*$`, pid), 5*time.Second)
+			p.waitFor(fmt.Sprintf(`\] info, pid: %d, signal: HUP, uptime: [0-9.]+m?s, clients: 1, total: 1, bytes: [1-9]\d*(, families: [^,]*)?$`, pid), 5*time.Second)
 			p.signal(sig)
 			name := strings.TrimPrefix(map[syscall.Signal]string{syscall.SIGTERM: "TERM", syscall.SIGINT: "INT"}[sig], "SIG")
-			p.waitFor(fmt.Sprintf(`\] shutdown, pid: %d, signal: %s, uptime: [0-9.]+m?s, clients: 1, total: 1, bytes: [1-9]\d*$`, pid, name), 5*time.Second)
+			p.waitFor(fmt.Sprintf(`\] shutdown, pid: %d, signal: %s, uptime: [0-9.]+m?s, clients: 1, total: 1, bytes: [1-9]\d*(, families: [^,]*)?$`, pid, name), 5*time.Second)
 			if code := p.wait(10 * time.Second); code != 0 {
 				t.Errorf("exit status %d after %v, want 0", code, sig)
 			}
@@ -520,7 +542,7 @@ func churn(t *testing.T, addr string, n int) {
 // waited for) and the next info line must count the drops.
 func TestLogNeverBlocks(t *testing.T) {
 	t.Parallel()
-	cmd, r, br, addr := startUnread(t, "-v", "--disable-log-timestamps", "-d", "0.1", "-l", "127.0.0.1:0")
+	cmd, r, br, addr := startUnread(t, "-v", "--pacing", "classic", "--disable-log-timestamps", "-d", "0.1", "-l", "127.0.0.1:0")
 	held, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -571,11 +593,11 @@ func TestLogNeverBlocks(t *testing.T) {
 		}
 	}
 	t.Logf("%d log lines came through, then: %s", drained, info)
-	m := regexp.MustCompile(`, clients: 1, total: 3001, bytes: \d+, log_dropped: (\d+)$`).FindStringSubmatch(info)
+	m := regexp.MustCompile(`, clients: 1, total: 3001, bytes: \d+(, families: [^,]*)?, log_dropped: (\d+)$`).FindStringSubmatch(info)
 	if m == nil {
 		t.Fatalf("info line %q does not count dropped log lines", info)
 	}
-	if n, _ := strconv.Atoi(m[1]); n+drained < 6000 {
+	if n, _ := strconv.Atoi(m[2]); n+drained < 6000 {
 		t.Errorf("%d lines logged and %d dropped, for 3000 clients' connect and disconnect", drained, n)
 	}
 }
@@ -584,7 +606,7 @@ func TestLogNeverBlocks(t *testing.T) {
 // nothing reads its log (a stopped terminal, a stalled journal).
 func TestExitWithBlockedLog(t *testing.T) {
 	t.Parallel()
-	cmd, _, _, addr := startUnread(t, "-v", "-d", "0.1", "-l", "127.0.0.1:0")
+	cmd, _, _, addr := startUnread(t, "-v", "--pacing", "classic", "-d", "0.1", "-l", "127.0.0.1:0")
 	churn(t, addr, 3000)
 	time.Sleep(500 * time.Millisecond) // the disconnects fill the queue
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -605,7 +627,7 @@ func TestExitWithBlockedLog(t *testing.T) {
 // window shuts, and it still gets its lines.
 func TestFloodingClient(t *testing.T) {
 	t.Parallel()
-	p := start(t, nil, "-v", "-d", "0.05", "-l", "127.0.0.1:0")
+	p := start(t, nil, "-v", "--pacing", "classic", "-d", "0.05", "-l", "127.0.0.1:0")
 	// A small send buffer on the client, so that what it manages to send is
 	// what tarssh takes, not what its own kernel buffers.
 	c := dialWith(t, p.addr(), syscall.SO_SNDBUF, 4096)
@@ -669,7 +691,7 @@ func dialWith(t *testing.T, addr string, opt, value int) net.Conn {
 // listener must not keep it.
 func TestMaxClientsListeners(t *testing.T) {
 	t.Parallel()
-	p := start(t, nil, "-v", "-c", "1", "-d", "0.1",
+	p := start(t, nil, "-v", "--pacing", "classic", "-c", "1", "-d", "0.1",
 		"-l", "127.0.0.1:0", "-l", "127.0.0.2:0", "-l", "127.0.0.3:0", "-l", "127.0.0.4:0")
 	var addrs []string
 	for _, l := range p.matches(`listen, addr: `) {
@@ -702,7 +724,7 @@ func TestRaceBuild(t *testing.T) {
 	if !raceEnabled {
 		t.Skip("run with -race")
 	}
-	p := startBin(t, build(t, true), nil, "-v", "-c", "3", "-d", "0.05", "-l", "127.0.0.1:0", "-l", "127.0.0.2:0")
+	p := startBin(t, build(t, true), nil, "-v", "--pacing", "classic", "-c", "3", "-d", "0.05", "-l", "127.0.0.1:0", "-l", "127.0.0.2:0")
 	var addrs []string
 	for _, l := range p.matches(`listen, addr: `) {
 		addrs = append(addrs, l[strings.LastIndex(l, " ")+1:])
