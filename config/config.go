@@ -87,8 +87,9 @@ func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(form
 type raw struct {
 	listen, allow             []string
 	maxClients, delay, timout once
-	sandbox                   string
+	sandbox, logTarget        once
 	pacing                    once
+	user, group, chroot       once
 	noTS, noIdent, noLevel    bool
 	help, version             bool
 }
@@ -96,12 +97,17 @@ type raw struct {
 // once is a string flag that may be given only once: a second value is far
 // more likely a mistake than an override.
 type once struct {
-	val string
-	set bool
+	val, typ string // typ names the value in -h; "" means N
+	set      bool
 }
 
 func (o *once) String() string { return o.val }
-func (o *once) Type() string   { return "N" }
+func (o *once) Type() string {
+	if o.typ == "" {
+		return "N"
+	}
+	return o.typ
+}
 func (o *once) Set(s string) error {
 	if o.set {
 		return errors.New("given more than once")
@@ -126,11 +132,14 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.BoolVar(&r.noTS, "disable-log-timestamps", false, "Disable timestamps in logs")
 	fs.BoolVar(&r.noIdent, "disable-log-ident", false, `Disable module name in logs (e.g. "tarssh")`)
 	fs.BoolVar(&r.noLevel, "disable-log-level", false, `Disable log level in logs (e.g. "info")`)
-	fs.StringVar(&c.LogTarget, "log-target", LogAuto, "Where logs go: auto (the journal when stderr is connected to it), console or journal")
-	fs.StringVarP(&c.User, "user", "u", "", "Run as this user and their primary group")
-	fs.StringVarP(&c.Group, "group", "g", "", "Run as this group")
-	fs.StringVar(&c.Chroot, "chroot", "", "Chroot to this directory")
-	fs.StringVar(&r.sandbox, "sandbox", "on", "Sandbox `MODE` after start-up: on, strict, log or off")
+	r.logTarget.val, r.logTarget.typ = LogAuto, "TARGET"
+	fs.Var(&r.logTarget, "log-target", "Where logs go: auto (the journal when stderr is connected to it), console or journal")
+	r.user.typ, r.group.typ, r.chroot.typ = "USER", "GROUP", "DIR"
+	fs.VarP(&r.user, "user", "u", "Run as this user and their primary group")
+	fs.VarP(&r.group, "group", "g", "Run as this group")
+	fs.Var(&r.chroot, "chroot", "Chroot to this directory")
+	r.sandbox.val, r.sandbox.typ = "on", "MODE"
+	fs.Var(&r.sandbox, "sandbox", "Sandbox after start-up: on, strict, log or off")
 	fs.BoolVarP(&r.help, "help", "h", false, "Prints help information")
 	fs.BoolVarP(&r.version, "version", "V", false, "Prints version information")
 	return fs
@@ -163,6 +172,7 @@ func Parse(args []string) (*Config, error) {
 		return nil, usagef("unexpected argument %q (options take the form -l ADDR:PORT)", fs.Arg(0))
 	}
 	var err error
+	c.LogTarget = r.logTarget.val
 	switch c.LogTarget {
 	case LogAuto, LogConsole, LogJournal:
 	default:
@@ -193,10 +203,11 @@ func Parse(args []string) (*Config, error) {
 		return nil, err
 	}
 	c.LogTimestamps, c.LogIdent, c.LogLevel = !r.noTS, !r.noIdent, !r.noLevel
-	if c.Sandbox, err = parseSandbox(r.sandbox); err != nil {
+	if c.Sandbox, err = parseSandbox(r.sandbox.val); err != nil {
 		return nil, err
 	}
-	if err := checkIdentity(&c); err != nil {
+	c.User, c.Group, c.Chroot = r.user.val, r.group.val, r.chroot.val
+	if err := checkIdentity(&c, &r); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -227,10 +238,13 @@ func parseListen(addrs []string) ([]netip.AddrPort, error) {
 		if err != nil {
 			return nil, usagef("-l/--listen %q: %v", s, err)
 		}
-		if seen[ap] {
+		// A mapped address binds as IPv4: [::ffff:a.b.c.d]:p is a.b.c.d:p.
+		key := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		// Port 0 asks for any free port: each such listener gets its own.
+		if seen[key] && ap.Port() != 0 {
 			return nil, usagef("-l/--listen %q: address given more than once", s)
 		}
-		seen[ap] = true
+		seen[key] = true
 		out = append(out, ap)
 	}
 	return out, nil
@@ -300,7 +314,7 @@ func ParseAddr(s string) (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("%q is not an IP address (host names are not looked up)", host)
 	}
-	if a.Is6() && !a.Is4In6() && !bracketed {
+	if a.Is6() && !bracketed {
 		return netip.AddrPort{}, errors.New("put an IPv6 address in brackets: [addr]:port")
 	}
 	if a.Is4() && bracketed {
@@ -335,18 +349,18 @@ func parseSeconds(flag, s string) (time.Duration, error) {
 
 // checkIdentity makes sure --user, --group and --chroot name things that
 // exist, so a typo fails at once rather than after the listeners are bound.
-func checkIdentity(c *Config) error {
-	if c.User != "" {
+func checkIdentity(c *Config, r *raw) error {
+	if r.user.set {
 		if _, err := LookupUser(c.User); err != nil {
 			return usagef("-u/--user %q: %v", c.User, err)
 		}
 	}
-	if c.Group != "" {
+	if r.group.set {
 		if _, err := LookupGroup(c.Group); err != nil {
 			return usagef("-g/--group %q: %v", c.Group, err)
 		}
 	}
-	if c.Chroot != "" {
+	if r.chroot.set {
 		if !filepath.IsAbs(c.Chroot) {
 			return usagef("--chroot %q: want an absolute path", c.Chroot)
 		}

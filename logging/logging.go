@@ -195,6 +195,7 @@ type Logger struct {
 	max     Level
 	queue   chan Record
 	dropped atomic.Uint64
+	written atomic.Uint64 // records the sink has taken, to see it make progress
 	done    chan struct{}
 }
 
@@ -208,6 +209,7 @@ func NewLogger(sink Sink, max Level, depth int) *Logger {
 			if sink.Write(r) != nil {
 				l.dropped.Add(1)
 			}
+			l.written.Add(1)
 		}
 	}()
 	return l
@@ -229,12 +231,38 @@ func (l *Logger) Log(r Record) {
 	}
 }
 
-// Dropped returns how many records were lost so far.
-func (l *Logger) Dropped() uint64 { return l.dropped.Load() }
+// Dropped returns how many records were lost so far. Like Enabled and Log
+// it accepts a nil Logger (no logging), so an engine run without a log, as
+// benchmarks do, can still take snapshots.
+func (l *Logger) Dropped() uint64 {
+	if l == nil {
+		return 0
+	}
+	return l.dropped.Load()
+}
 
 // Close flushes queued records and stops the writer. Log must not be called
-// afterwards.
+// afterwards. It waits as long as the sink makes progress, but gives up
+// once the sink has taken nothing for closeStall: a stalled terminal or
+// journal must not keep tarssh from exiting on SIGTERM.
 func (l *Logger) Close() {
 	close(l.queue)
-	<-l.done
+	last := l.written.Load()
+	t := time.NewTicker(closeStall)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.done:
+			return
+		case <-t.C:
+			if n := l.written.Load(); n != last {
+				last = n
+				continue
+			}
+			return
+		}
+	}
 }
+
+// closeStall is how long Close waits for a sink that takes nothing.
+var closeStall = time.Second

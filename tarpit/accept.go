@@ -17,11 +17,6 @@ import (
 // engine its record and nothing else.
 func (e *Engine) acceptLoop(rc syscall.RawConn, lis uint8) {
 	for {
-		select {
-		case e.slots <- struct{}{}:
-		case <-e.stop:
-			return
-		}
 		a, ok := e.acceptOne(rc)
 		if !ok {
 			return
@@ -36,20 +31,36 @@ func (e *Engine) acceptLoop(rc syscall.RawConn, lis uint8) {
 	}
 }
 
-// acceptOne returns the next connection, riding out transient errors. When
-// descriptors or buffers run out it logs once per burst and backs off
-// (the pending clients stay in the backlog) rather than spin; ok is false
-// once the listener is closed.
+// acceptOne takes a free client slot and accepts a connection into it,
+// riding out transient errors. It gives the slot back while the listener
+// has no connection, so that at the limit an idle listener never keeps the
+// slot a client on another listener waits for. When descriptors or buffers
+// run out it logs once per burst and backs off (the pending clients stay
+// in the backlog) rather than spin; ok is false once the listener is
+// closed.
 func (e *Engine) acceptOne(rc syscall.RawConn) (a accepted, ok bool) {
 	const minBackoff, maxBackoff = 100 * time.Millisecond, time.Second
 	backoff, logged := minBackoff, false
 	for {
 		var aerr error
+		stopped := false
+		// The slot is taken inside the callback, after Read has armed the
+		// poller, so a connection that arrives while we wait for the slot
+		// or give it back is never missed.
 		err := rc.Read(func(fd uintptr) bool {
+			select {
+			case e.slots <- struct{}{}:
+			case <-e.stop:
+				stopped = true
+				return true
+			}
 			a, aerr = acceptRaw(int(fd))
+			if aerr != nil {
+				<-e.slots
+			}
 			return aerr != unix.EAGAIN
 		})
-		if err != nil {
+		if err != nil || stopped {
 			return a, false
 		}
 		switch aerr {

@@ -191,6 +191,14 @@ func ticks(d time.Duration) uint32 {
 	return uint32(t)
 }
 
+// untilTick is the time until tick t begins. It works on the difference of
+// ticks, as the wheel does, so that it stays right when the uint32 tick
+// counter wraps after 497 days.
+func (e *Engine) untilTick(t uint32) time.Duration {
+	el := time.Since(e.start)
+	return time.Duration(int32(t-uint32(el/tick)))*tick - el%tick
+}
+
 func (e *Engine) since(t uint32) time.Duration { return time.Duration(e.now()-t) * tick }
 
 // Snapshot returns the current counters. It must be called from the engine
@@ -243,7 +251,7 @@ func (e *Engine) loop() error {
 	for {
 		e.runDue(e.now())
 		if next, ok := e.wheel.nextUsed(); ok {
-			timer.Reset(time.Until(e.start.Add(time.Duration(next) * tick)))
+			timer.Reset(e.untilTick(next))
 		} else {
 			timer.Stop()
 		}
