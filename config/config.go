@@ -122,10 +122,10 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.Usage = func() {}
 	fs.SetOutput(discard{})
 	r.maxClients.val, r.delay.val, r.timout.val, r.pacing.val = "4096", "10", "30", PacingAdaptive
-	fs.StringArrayVarP(&r.listen, "listen", "l", nil, "Listen address(es) to bind to, ADDR:PORT, repeatable (default 0.0.0.0:2222)")
-	fs.VarP(&r.maxClients, "max-clients", "c", "Best-effort connection limit")
-	fs.VarP(&r.delay, "delay", "d", "Seconds between responses")
-	fs.VarP(&r.timout, "timeout", "t", "Socket write timeout, in seconds")
+	fs.StringArrayVarP(&r.listen, "listen", "l", nil, "Listen address(es) to bind to, `ADDR:PORT`, repeatable (default 0.0.0.0:2222)")
+	fs.VarP(&r.maxClients, "max-clients", "c", "Best-effort connection limit, `N` clients")
+	fs.VarP(&r.delay, "delay", "d", "`SECONDS` between responses")
+	fs.VarP(&r.timout, "timeout", "t", "Socket write timeout, in `SECONDS`")
 	fs.Var(&r.pacing, "pacing", "Pacing `MODE`: adaptive (per client) or classic (as tarssh 0.7.0)")
 	fs.StringArrayVar(&r.allow, "allow", nil, "Close clients from network `CIDR` at once, never trap them; repeatable")
 	fs.CountVarP(&c.Verbose, "verbose", "v", "Verbose level (repeat for more verbosity)")
@@ -133,13 +133,13 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.BoolVar(&r.noIdent, "disable-log-ident", false, `Disable module name in logs (e.g. "tarssh")`)
 	fs.BoolVar(&r.noLevel, "disable-log-level", false, `Disable log level in logs (e.g. "info")`)
 	r.logTarget.val, r.logTarget.typ = LogAuto, "TARGET"
-	fs.Var(&r.logTarget, "log-target", "Where logs go: auto (the journal when stderr is connected to it), console or journal")
+	fs.Var(&r.logTarget, "log-target", "Where logs go (`TARGET`): auto (the journal when stderr is connected to it), console or journal")
 	r.user.typ, r.group.typ, r.chroot.typ = "USER", "GROUP", "DIR"
-	fs.VarP(&r.user, "user", "u", "Run as this user and their primary group")
-	fs.VarP(&r.group, "group", "g", "Run as this group")
-	fs.Var(&r.chroot, "chroot", "Chroot to this directory")
+	fs.VarP(&r.user, "user", "u", "Run as this `USER` and their primary group")
+	fs.VarP(&r.group, "group", "g", "Run as this `GROUP`")
+	fs.Var(&r.chroot, "chroot", "Chroot to this `DIR`")
 	r.sandbox.val, r.sandbox.typ = "on", "MODE"
-	fs.Var(&r.sandbox, "sandbox", "Sandbox after start-up: on, strict, log or off")
+	fs.Var(&r.sandbox, "sandbox", "Sandbox after start-up (`MODE`): on, strict, log or off")
 	fs.BoolVarP(&r.help, "help", "h", false, "Prints help information")
 	fs.BoolVarP(&r.version, "version", "V", false, "Prints version information")
 	return fs
@@ -151,8 +151,23 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // Usage is the -h text.
 func Usage() string {
-	return "tarssh " + Version + "\nA SSH tarpit server\n\nUsage: tarssh [OPTIONS]\n\n" +
-		flagSet(&Config{}, &raw{}).FlagUsages()
+	var b strings.Builder
+	b.WriteString("tarssh " + Version + "\nA SSH tarpit server\n\nUsage: tarssh [OPTIONS]\n\n")
+	flagSet(&Config{}, &raw{}).VisitAll(func(f *pflag.Flag) {
+		name, usage := pflag.UnquoteUsage(f)
+		left := "    --" + f.Name
+		if f.Shorthand != "" {
+			left = "-" + f.Shorthand + ", --" + f.Name
+		}
+		if f.NoOptDefVal == "" { // flags without a value: switches and -v
+			left += " " + name
+		}
+		if d := f.DefValue; d != "" && d != "[]" && f.NoOptDefVal == "" && !strings.Contains(usage, "default") {
+			usage += " (default " + d + ")"
+		}
+		fmt.Fprintf(&b, "  %-30s %s\n", left, usage)
+	})
+	return b.String()
 }
 
 // Parse checks args (without the program name).

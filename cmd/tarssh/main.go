@@ -42,7 +42,7 @@ func run(args []string) int {
 		fmt.Println("tarssh", config.Version)
 		return 0
 	case err != nil:
-		fmt.Fprintf(os.Stderr, "tarssh: error: %v\nTry 'tarssh --help' for more information.\n", err)
+		fmt.Fprintf(os.Stderr, "tarssh: error: %v (see tarssh --help)\n", err)
 		return exitUsage
 	}
 
