@@ -250,11 +250,12 @@ func (e *Engine) loop() error {
 		select {
 		case <-timer.C:
 		case a := <-e.incoming:
-			e.add(a)
+			now := e.now()
+			e.add(a, now)
 			// Take a burst of arrivals in one turn of the loop. Only this
 			// goroutine receives, so a non-empty queue cannot block.
 			for n := 0; n < 64 && len(e.incoming) > 0; n++ {
-				e.add(<-e.incoming)
+				e.add(<-e.incoming, now)
 			}
 		case <-beat:
 			e.cfg.Heartbeat(e.Snapshot())
@@ -296,9 +297,9 @@ func (e *Engine) signal(sig os.Signal) bool {
 	return false
 }
 
-// add takes a newly accepted connection into the slab and the schedule,
-// or closes it at once if it comes from an allowed network.
-func (e *Engine) add(a accepted) {
+// add takes a connection accepted at tick now into the slab and the
+// schedule, or closes it at once if it comes from an allowed network.
+func (e *Engine) add(a accepted, now uint32) {
 	if e.allowed(&a) {
 		e.ops.close(a.fd)
 		e.stats.Allowed++
@@ -317,7 +318,6 @@ func (e *Engine) add(a accepted) {
 		i = uint32(len(e.clients))
 		e.clients = append(e.clients, client{})
 	}
-	now := e.now()
 	e.clients[i] = client{fd: int32(a.fd), born: now, addr: a.addr, port: a.port, lis: a.lis}
 	c := &e.clients[i]
 	if a.unix {

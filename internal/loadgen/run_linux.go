@@ -193,7 +193,7 @@ func Run(o Options) (*Report, error) {
 
 func (o *Options) defaults() error {
 	if o.N < 1 {
-		return errors.New("N must be at least 1")
+		return errors.New("the number of connections must be at least 1")
 	}
 	if (o.Tarpit == "") == (o.PID == 0) {
 		return errors.New("give either a tarpit binary or the pid and address of a running tarpit")
