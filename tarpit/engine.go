@@ -112,7 +112,7 @@ type ioOps struct {
 	close func(fd int) error
 }
 
-var sysOps = ioOps{read: unix.Read, write: unix.Write, close: unix.Close}
+var sysOps = ioOps{read: rawRead, write: rawWrite, close: unix.Close}
 
 // Engine holds the clients. Create it with New and run it with Serve.
 type Engine struct {

@@ -4,14 +4,16 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"os"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// A worker holds its share of the connections with one goroutine on one
-// epoll instance: no goroutine or buffer per connection, so the generator
-// stays cheap next to the tarpit it measures.
+// A worker holds its share of the connections with one goroutine polling
+// one epoll instance: no goroutine or buffer per connection, so the
+// generator stays cheap next to the tarpit it measures.
 
 // Connection states.
 const (
@@ -19,6 +21,9 @@ const (
 	connConnecting
 	connOpen
 )
+
+// pollInterval is how often a worker looks for events.
+const pollInterval = 10 * time.Millisecond
 
 type conn struct {
 	state   uint8
@@ -43,6 +48,7 @@ type worker struct {
 // out): "report", "mark" (start a measuring window, then report), "stop"
 // (close everything, report, return). It also returns when in closes.
 func runWorker(spec workerSpec, in io.Reader, out io.Writer) error {
+	batchScheduling()
 	w := &worker{spec: spec, start: time.Now()}
 	ap, err := parseTarget(spec.Target)
 	if err != nil {
@@ -69,12 +75,19 @@ func runWorker(spec workerSpec, in io.Reader, out io.Writer) error {
 		for w.stats.Pending < spec.InFlight && w.next < spec.Count {
 			w.open()
 		}
-		n, err := unix.EpollWait(w.ep, events, 50)
+		// Poll, never block in epoll_wait: a blocked worker would be woken
+		// by each line the tarpit sends, in the tarpit's system call, and
+		// the tarpit would pay for the wake-up (a real client is on another
+		// machine). Data waits at most a poll interval in our buffers.
+		n, err := unix.EpollWait(w.ep, events, 0)
 		if err != nil && err != unix.EINTR {
 			return err
 		}
 		for _, ev := range events[:max(n, 0)] {
 			w.event(int(ev.Fd), ev.Events)
+		}
+		if n < len(events) {
+			time.Sleep(pollInterval)
 		}
 		if time.Since(lastSweep) > time.Second {
 			w.sweep()
@@ -229,6 +242,21 @@ func (w *worker) closeAll() {
 		if w.conns[fd].state != connNone {
 			unix.Close(fd)
 			w.conns[fd].state = connNone
+		}
+	}
+}
+
+// batchScheduling puts every thread of this process (and so the threads
+// they start) in SCHED_BATCH, whose wake-ups never preempt a running task.
+// Otherwise each line the tarpit sends wakes a worker on the tarpit's own
+// CPU, which then preempts the tarpit in the middle of its round: a cost of
+// loopback testing (a real client is on another machine) that would be
+// charged to the tarpit.
+func batchScheduling() {
+	ents, _ := os.ReadDir("/proc/self/task")
+	for _, ent := range ents {
+		if tid, err := strconv.Atoi(ent.Name()); err == nil {
+			unix.SchedSetAttr(tid, &unix.SchedAttr{Policy: unix.SCHED_BATCH}, 0)
 		}
 	}
 }
