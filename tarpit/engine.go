@@ -375,7 +375,11 @@ func (e *Engine) runDue(now uint32) {
 // visit reads and drops what client i sent, then writes its next bytes.
 func (e *Engine) visit(i uint32, now uint32) {
 	c := &e.clients[i]
-	if c.flags&flagEOF == 0 {
+	switch {
+	case c.flags&flagEOF != 0:
+	case c.flags&quietMask != 0:
+		c.flags -= 1 << quietShift
+	default:
 		n, err := e.ops.read(int(c.fd), e.rbuf[:])
 		switch {
 		case n > 0:
@@ -384,7 +388,11 @@ func (e *Engine) visit(i uint32, now uint32) {
 			}
 		case err == nil: // EOF: the client will send no more, but may still read
 			c.flags |= flagEOF
-		case err != unix.EAGAIN && err != unix.EINTR:
+		case err == unix.EAGAIN:
+			if c.ident != identPending {
+				c.flags |= (readEvery - 1) << quietShift
+			}
+		case err != unix.EINTR:
 			e.drop(i, err)
 			return
 		}
