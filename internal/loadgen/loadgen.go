@@ -177,33 +177,58 @@ func (r *Report) BytesPerConnPerMin() float64 {
 	return float64(r.Bytes) / float64(r.Held) / r.Window.Minutes()
 }
 
-// Format renders the report as a table.
+// Targets are issue 2's limits for a tarpit at --delay 10 in steady state.
+const (
+	TargetRSSPerConn = 64   // bytes of RSS per held connection above idle
+	TargetCPU        = 0.06 // CPU seconds per 1000 connections per minute
+)
+
+// Format renders the report as a table, with the targets and whether they
+// are met.
 func (r *Report) Format() string {
-	s := fmt.Sprintf("tarssh-load: N=%d workers=%d delay=%s window=%s connect=%.1fs load=%s\n",
+	s := fmt.Sprintf("tarssh-load: N=%d workers=%d delay=%s window=%s connect=%.1fs load average=%s\n",
 		r.N, r.Workers, r.Delay, r.Window.Round(100*time.Millisecond), r.ConnectTime.Seconds(), r.LoadAvg)
-	row := func(name, value string) { s += fmt.Sprintf("  %-44s %s\n", name, value) }
-	row("established / held at end / failed", fmt.Sprintf("%d / %d / %d", r.Established, r.Held, r.Failed))
-	row("dropped by tarpit / silent in window", fmt.Sprintf("%d / %d", r.Dropped, r.Silent))
-	row("SSH- lines seen", fmt.Sprint(r.SSHLines))
-	row("tarpit descriptors above idle", fmt.Sprint(r.TarpitFDs))
-	row("tarpit RSS idle -> end (KiB)", fmt.Sprintf("%d -> %d", r.IdleRSS>>10, r.RSS>>10))
-	row("tarpit RSS per held conn above idle (B)", fmt.Sprintf("%.1f", r.RSSPerConn()))
-	row("tarpit PSS per held conn above idle (B)", fmt.Sprintf("%.1f", r.PSSPerConn()))
-	row("kernel slab per conn, both ends (B)", fmt.Sprintf("%.0f (unreclaimable %.0f)", r.SlabPerConn(), perConn(r.SUnreclaimDelta, r.Held)))
-	row("kernel TCP buffer memory per conn (B)", fmt.Sprintf("%.1f", r.TCPMemPerConn()))
-	row("client data queued unread in tarpit (B)", fmt.Sprintf("%d in %d sockets", r.RxQueued, r.RxQueuedSockets))
-	row("tarpit data unacknowledged (B)", fmt.Sprint(r.TxQueued))
-	row("user + kernel per tarpit socket (B)", fmt.Sprintf("%.0f (RSS + half the slab + TCP mem)", r.RSSPerConn()+r.SlabPerConn()/2+r.TCPMemPerConn()))
-	row("tarpit CPU s per 1000 conns per minute", fmt.Sprintf("%.4f (%.2fs in window)", r.CPUPer1000PerMin(), r.CPU.Seconds()))
-	row("generator CPU s in window", fmt.Sprintf("%.2f", r.GenCPU.Seconds()))
-	row("bytes per conn per minute", fmt.Sprintf("%.1f", r.BytesPerConnPerMin()))
-	row("tarpit threads", fmt.Sprint(r.Threads))
+	s += fmt.Sprintf("  %-44s %-34s %s\n", "measure", "value", "target")
+	row := func(name, value, target string, ok bool) {
+		if target != "" {
+			if ok {
+				target += "  ok"
+			} else {
+				target += "  MISSED"
+			}
+		}
+		s += fmt.Sprintf("  %-44s %-34s %s\n", name, value, target)
+	}
+	row("established / held at end / failed", fmt.Sprintf("%d / %d / %d", r.Established, r.Held, r.Failed),
+		fmt.Sprintf("%d / %d / 0", r.N, r.N), r.Established == r.N && r.Held == r.N && r.Failed == 0)
+	if r.Window >= r.Delay { // every held connection must have had a line
+		row("dropped by tarpit / silent in window", fmt.Sprintf("%d / %d", r.Dropped, r.Silent), "0 / 0", r.Dropped == 0 && r.Silent == 0)
+	} else {
+		row("dropped by tarpit", fmt.Sprint(r.Dropped), "0", r.Dropped == 0)
+	}
+	row("SSH- lines seen", fmt.Sprint(r.SSHLines), "0", r.SSHLines == 0)
+	row("tarpit descriptors above idle", fmt.Sprint(r.TarpitFDs), "", true)
+	row("tarpit RSS idle -> end (KiB)", fmt.Sprintf("%d -> %d", r.IdleRSS>>10, r.RSS>>10), "", true)
+	row("tarpit RSS per held conn above idle (B)", fmt.Sprintf("%.1f", r.RSSPerConn()),
+		fmt.Sprintf("<= %d", TargetRSSPerConn), r.RSSPerConn() <= TargetRSSPerConn)
+	row("tarpit PSS per held conn above idle (B)", fmt.Sprintf("%.1f", r.PSSPerConn()), "", true)
+	row("kernel slab per conn, both ends (B)", fmt.Sprintf("%.0f (unreclaimable %.0f)", r.SlabPerConn(), perConn(r.SUnreclaimDelta, r.Held)), "", true)
+	row("kernel TCP buffer memory per conn (B)", fmt.Sprintf("%.1f", r.TCPMemPerConn()), "", true)
+	row("client data queued unread in tarpit (B)", fmt.Sprintf("%d in %d sockets", r.RxQueued, r.RxQueuedSockets), "0", r.RxQueued == 0)
+	row("tarpit data unacknowledged (B)", fmt.Sprint(r.TxQueued), "", true)
+	row("user + kernel per tarpit socket (B)", fmt.Sprintf("%.0f", r.RSSPerConn()+r.SlabPerConn()/2+r.TCPMemPerConn()), "", true)
+	row("tarpit CPU s per 1000 conns per minute", fmt.Sprintf("%.4f (%.2f s in window)", r.CPUPer1000PerMin(), r.CPU.Seconds()),
+		fmt.Sprintf("<= %.2f", TargetCPU), r.CPUPer1000PerMin() <= TargetCPU)
+	row("generator CPU s in window", fmt.Sprintf("%.2f", r.GenCPU.Seconds()), "", true)
+	row("bytes per conn per minute", fmt.Sprintf("%.1f", r.BytesPerConnPerMin()), "", true)
+	row("tarpit threads", fmt.Sprint(r.Threads), "", true)
 	if r.FirstError != "" {
-		row("first connect error", r.FirstError)
+		row("first connect error", r.FirstError, "", true)
 	}
 	if r.FirstDrop != "" {
-		row("first drop", r.FirstDrop)
+		row("first drop", r.FirstDrop, "", true)
 	}
+	s += "  (user + kernel = RSS + half the slab, which holds both ends of each loopback connection, + TCP memory)\n"
 	return s
 }
 
