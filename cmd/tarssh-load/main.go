@@ -48,6 +48,10 @@ func run(args []string) int {
 		return 64
 	}
 	o.Delay, o.Window, o.Settle = time.Duration(delay)*time.Second, time.Duration(window)*time.Second, time.Duration(settle)*time.Second
+	if err := o.Validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "tarssh-load:", err)
+		return 64
+	}
 	if !quiet {
 		o.Progress = func(format string, a ...any) {
 			fmt.Fprintf(os.Stderr, "tarssh-load: "+format+"\n", a...)

@@ -109,6 +109,34 @@ type Options struct {
 	Progress       func(format string, a ...any)
 }
 
+// Validate reports what is wrong with o, if anything, as one line naming
+// the option.
+func (o *Options) Validate() error {
+	switch {
+	case o.N < 1:
+		return fmt.Errorf("connections: %d: must be at least 1", o.N)
+	case (o.Tarpit == "") == (o.PID == 0):
+		return errors.New("give either a tarpit binary, or the pid and address of a running tarpit")
+	case o.PID < 0:
+		return fmt.Errorf("pid: %d: not a process id", o.PID)
+	case o.Workers < 0:
+		return fmt.Errorf("workers: %d: must not be negative", o.Workers)
+	}
+	if o.PID != 0 {
+		if _, err := parseTarget(o.Target); err != nil {
+			return err
+		}
+	}
+	workers := o.Workers
+	if workers == 0 {
+		workers = (o.N + 4999) / 5000
+	}
+	if per := (o.N + workers - 1) / workers; per > 19000 {
+		return fmt.Errorf("%d connections per worker: at most 19,000 fit under the 20,000-file limit", per)
+	}
+	return nil
+}
+
 // DefaultIdent is what each connection sends first: Debian 12's OpenSSH.
 const DefaultIdent = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
 

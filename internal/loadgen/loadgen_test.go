@@ -116,3 +116,26 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+		ok   bool
+	}{
+		{"tarpit", Options{Tarpit: "bin/tarssh", N: 19500}, true},
+		{"running tarpit", Options{PID: 1, Target: "127.0.0.1:2222", N: 10}, true},
+		{"no connections", Options{Tarpit: "bin/tarssh"}, false},
+		{"neither", Options{N: 10}, false},
+		{"both", Options{Tarpit: "bin/tarssh", PID: 1, Target: "127.0.0.1:2222", N: 10}, false},
+		{"remote target", Options{PID: 1, Target: "192.0.2.1:22", N: 10}, false},
+		{"no target", Options{PID: 1, N: 10}, false},
+		{"negative workers", Options{Tarpit: "bin/tarssh", N: 10, Workers: -1}, false},
+		{"too many per worker", Options{Tarpit: "bin/tarssh", N: 19500, Workers: 1}, false},
+	}
+	for _, tt := range tests {
+		if err := tt.o.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%s: Validate() = %v, want ok=%v", tt.name, err, tt.ok)
+		}
+	}
+}

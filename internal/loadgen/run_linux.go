@@ -192,21 +192,13 @@ func Run(o Options) (*Report, error) {
 }
 
 func (o *Options) defaults() error {
-	if o.N < 1 {
-		return errors.New("the number of connections must be at least 1")
-	}
-	if (o.Tarpit == "") == (o.PID == 0) {
-		return errors.New("give either a tarpit binary or the pid and address of a running tarpit")
+	if err := o.Validate(); err != nil {
+		return err
 	}
 	if o.Workers <= 0 {
 		o.Workers = (o.N + 4999) / 5000
 	}
-	if o.Workers > o.N {
-		o.Workers = o.N
-	}
-	if per := (o.N + o.Workers - 1) / o.Workers; per > 19000 {
-		return fmt.Errorf("%d connections per worker: at most 19,000 fit under the 20,000-file limit", per)
-	}
+	o.Workers = min(o.Workers, o.N)
 	if o.InFlight <= 0 {
 		o.InFlight = 64
 	}
