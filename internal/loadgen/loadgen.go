@@ -158,6 +158,7 @@ type Report struct {
 
 	SlabDelta, SUnreclaimDelta int64 // /proc/meminfo, both ends of every connection
 	TCPMemDelta                int64 // /proc/net/sockstat TCP mem, in bytes
+	SocketSlabDelta            int64 // the socket caches in /proc/slabinfo (-1: unreadable)
 	RxQueued, RxQueuedSockets  int64 // bytes clients sent that the tarpit has not read, at the end
 	TxQueued                   int64 // bytes the tarpit wrote that are not yet acknowledged
 
@@ -184,6 +185,17 @@ func (r *Report) PSSPerConn() float64 { return perConn(r.PSS-r.IdlePSS, r.Held) 
 // SlabPerConn is the kernel slab growth per held connection; both ends of
 // each loopback connection are in it, so a tarpit socket costs about half.
 func (r *Report) SlabPerConn() float64 { return perConn(r.SlabDelta, r.Held) }
+
+// KernelPerSocket is what one socket occupies in the socket slab caches
+// (TCP, inode, file, dentry): their growth over both ends of every
+// connection. Unlike the Slab total it leaves out unrelated caches, which
+// anything else on the machine may grow meanwhile. 0 if unknown.
+func (r *Report) KernelPerSocket() float64 {
+	if r.SocketSlabDelta < 0 {
+		return 0
+	}
+	return perConn(r.SocketSlabDelta, 2*r.Held)
+}
 
 // TCPMemPerConn is TCP buffer memory accounting per held connection.
 func (r *Report) TCPMemPerConn() float64 { return perConn(r.TCPMemDelta, r.Held) }
@@ -244,7 +256,8 @@ func (r *Report) Format() string {
 	row("kernel TCP buffer memory per conn (B)", fmt.Sprintf("%.1f", r.TCPMemPerConn()), "", true)
 	row("client data queued unread in tarpit (B)", fmt.Sprintf("%d in %d sockets", r.RxQueued, r.RxQueuedSockets), "0", r.RxQueued == 0)
 	row("tarpit data unacknowledged (B)", fmt.Sprint(r.TxQueued), "", true)
-	row("user + kernel per tarpit socket (B)", fmt.Sprintf("%.0f", r.RSSPerConn()+r.SlabPerConn()/2+r.TCPMemPerConn()), "", true)
+	row("kernel socket caches per socket (B)", fmt.Sprintf("%.0f (TCP, inode, file, dentry)", r.KernelPerSocket()), "", true)
+	row("user + kernel per tarpit socket (B)", fmt.Sprintf("%.0f", r.RSSPerConn()+r.KernelPerSocket()+r.TCPMemPerConn()), "", true)
 	row("tarpit CPU s per 1000 conns per minute", fmt.Sprintf("%.4f (%.2f s in window)", r.CPUPer1000PerMin(), r.CPU.Seconds()),
 		fmt.Sprintf("<= %.2f", TargetCPU), r.CPUPer1000PerMin() <= TargetCPU)
 	row("generator CPU s in window", fmt.Sprintf("%.2f", r.GenCPU.Seconds()), "", true)
@@ -256,7 +269,8 @@ func (r *Report) Format() string {
 	if r.FirstDrop != "" {
 		row("first drop", r.FirstDrop, "", true)
 	}
-	s += "  (user + kernel = RSS + half the slab, which holds both ends of each loopback connection, + TCP memory)\n"
+	s += "  (user + kernel = RSS + socket caches + TCP memory, per tarpit socket; the slab total holds both ends of each\n" +
+		"  loopback connection, the generator's epoll entries and whatever else the machine did meanwhile)\n"
 	return s
 }
 

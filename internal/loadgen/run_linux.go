@@ -176,6 +176,10 @@ func Run(o Options) (*Report, error) {
 		return nil, err
 	}
 	r.SlabDelta, r.SUnreclaimDelta, r.TCPMemDelta = k1.slab-k0.slab, k1.sunreclaim-k0.sunreclaim, k1.tcpMem-k0.tcpMem
+	r.SocketSlabDelta = -1
+	if k0.sockCaches >= 0 && k1.sockCaches >= 0 {
+		r.SocketSlabDelta = k1.sockCaches - k0.sockCaches
+	}
 	if r.RxQueued, r.RxQueuedSockets, r.TxQueued, err = queues(pid, ap); err != nil {
 		return nil, err
 	}
