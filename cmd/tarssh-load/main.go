@@ -33,6 +33,7 @@ func run(args []string) int {
 	fs.IntVarP(&o.N, "connections", "n", 1000, "connections to hold")
 	fs.IntVar(&o.Workers, "workers", 0, "worker processes (0: one per 5,000 connections)")
 	fs.IntVarP(&delay, "delay", "d", 10, "the started tarpit's --delay, in `seconds`")
+	fs.StringVar(&o.Pacing, "pacing", "", "the started tarpit's --pacing `MODE` (default: the tarpit's default)")
 	fs.IntVar(&settle, "settle", 0, "`seconds` to wait after connecting before measuring (0: delay + 2)")
 	fs.IntVar(&window, "window", 60, "steady-state measuring window in `seconds`")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")

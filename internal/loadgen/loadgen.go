@@ -101,6 +101,7 @@ type Options struct {
 	Workers        int           // worker processes; 0: one per 5,000 connections
 	InFlight       int           // connects in progress per worker
 	Delay          time.Duration // the tarpit's --delay (when started here)
+	Pacing         string        // the started tarpit's --pacing; "": its default
 	Settle         time.Duration // wait after the last connect before measuring (default Delay + 2 s)
 	Window         time.Duration // the steady-state measuring window
 	ConnectTimeout time.Duration // bound on each connect
@@ -144,6 +145,7 @@ const DefaultIdent = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
 // figures divide by Held.
 type Report struct {
 	N, Workers                int
+	Pacing                    string // as given to the tarpit; "" for its default
 	Delay, Window             time.Duration
 	ConnectTime               time.Duration // from the first connect to the last
 	Established, Held, Failed int
@@ -226,8 +228,12 @@ const (
 // Format renders the report as a table, with the targets and whether they
 // are met.
 func (r *Report) Format() string {
-	s := fmt.Sprintf("tarssh-load: N=%d workers=%d delay=%s window=%s connect=%.1fs load average=%s\n",
-		r.N, r.Workers, r.Delay, r.Window.Round(100*time.Millisecond), r.ConnectTime.Seconds(), r.LoadAvg)
+	pacing := r.Pacing
+	if pacing == "" {
+		pacing = "default"
+	}
+	s := fmt.Sprintf("tarssh-load: N=%d workers=%d delay=%s pacing=%s window=%s connect=%.1fs load average=%s\n",
+		r.N, r.Workers, r.Delay, pacing, r.Window.Round(100*time.Millisecond), r.ConnectTime.Seconds(), r.LoadAvg)
 	s += fmt.Sprintf("  %-44s %-34s %s\n", "measure", "value", "target")
 	row := func(name, value, target string, ok bool) {
 		if target != "" {

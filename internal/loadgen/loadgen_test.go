@@ -26,7 +26,7 @@ func TestRunTarssh(t *testing.T) {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
 	}
-	r, err := Run(Options{Tarpit: bin, N: 200, Workers: 2, Delay: time.Second,
+	r, err := Run(Options{Tarpit: bin, N: 200, Workers: 2, Delay: time.Second, Pacing: "classic",
 		Settle: 1500 * time.Millisecond, Window: 2500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

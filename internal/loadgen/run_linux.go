@@ -67,7 +67,7 @@ func Run(o Options) (*Report, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	r := &Report{N: o.N, Workers: o.Workers, Delay: o.Delay, Window: o.Window, StartedAt: time.Now()}
+	r := &Report{N: o.N, Workers: o.Workers, Delay: o.Delay, Pacing: o.Pacing, Window: o.Window, StartedAt: time.Now()}
 	pid, target := o.PID, o.Target
 	if o.Tarpit != "" {
 		tp, addr, err := startTarpit(o)
@@ -242,6 +242,9 @@ func startTarpit(o Options) (*proc, netip.AddrPort, error) {
 		}
 		args := append([]string{"-l", addr.String(), "-d", strconv.Itoa(int(o.Delay / time.Second)),
 			"-c", strconv.Itoa(o.N + 64)}, o.TarpitArgs...)
+		if o.Pacing != "" {
+			args = append(args, "--pacing", o.Pacing)
+		}
 		cmd := exec.Command(o.Tarpit, args...)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		p, err := start(cmd, &proc{})
