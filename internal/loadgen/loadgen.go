@@ -165,6 +165,7 @@ type Report struct {
 	TxQueued                   int64 // bytes the tarpit wrote that are not yet acknowledged
 
 	CPU       time.Duration // tarpit user+system time in the window
+	CPUUser   time.Duration // the user part of CPU: the rest is the kernel's
 	GenCPU    time.Duration // the generator's workers' time in the window
 	Bytes     uint64        // received in the window
 	LoadAvg   string        // /proc/loadavg at the end
@@ -264,7 +265,7 @@ func (r *Report) Format() string {
 	row("tarpit data unacknowledged (B)", fmt.Sprint(r.TxQueued), "", true)
 	row("kernel socket caches per socket (B)", fmt.Sprintf("%.0f (TCP, inode, file, dentry)", r.KernelPerSocket()), "", true)
 	row("user + kernel per tarpit socket (B)", fmt.Sprintf("%.0f", r.RSSPerConn()+r.KernelPerSocket()+r.TCPMemPerConn()), "", true)
-	row("tarpit CPU s per 1000 conns per minute", fmt.Sprintf("%.4f (%.2f s in window)", r.CPUPer1000PerMin(), r.CPU.Seconds()),
+	row("tarpit CPU s per 1000 conns per minute", fmt.Sprintf("%.4f (%.2f s in window, %.2f user)", r.CPUPer1000PerMin(), r.CPU.Seconds(), r.CPUUser.Seconds()),
 		fmt.Sprintf("<= %.2f", TargetCPU), r.CPUPer1000PerMin() <= TargetCPU)
 	row("generator CPU s in window", fmt.Sprintf("%.2f", r.GenCPU.Seconds()), "", true)
 	row("bytes per conn per minute", fmt.Sprintf("%.1f", r.BytesPerConnPerMin()), "", true)

@@ -24,28 +24,28 @@ func procMem(pid int) (rss, pss int64, err error) {
 	return f["Rss"] << 10, f["Pss"] << 10, nil
 }
 
-// procCPU returns a process's user+system time (all its threads).
-func procCPU(pid int) (time.Duration, error) {
+// procCPU returns a process's user and system time (all its threads).
+func procCPU(pid int) (user, sys time.Duration, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// The command name may contain spaces; fields resume after its ')'.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	// f[0] is field 3 (state): utime and stime are fields 14 and 15.
 	ut, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
-	return time.Duration(ut+st) * time.Second / userHZ, nil
+	return time.Duration(ut) * time.Second / userHZ, time.Duration(st) * time.Second / userHZ, nil
 }
 
 // procThreads returns a process's thread count.

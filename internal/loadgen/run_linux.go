@@ -144,7 +144,7 @@ func Run(o Options) (*Report, error) {
 	if _, err := askAll("mark"); err != nil {
 		return nil, err
 	}
-	cpu0, err := procCPU(pid)
+	user0, sys0, err := procCPU(pid)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +152,12 @@ func Run(o Options) (*Report, error) {
 	w0 := time.Now()
 	o.Progress("measuring for %s", o.Window)
 	time.Sleep(o.Window)
-	cpu1, err := procCPU(pid)
+	user1, sys1, err := procCPU(pid)
 	if err != nil {
 		return nil, err
 	}
 	r.Window = time.Since(w0)
-	r.CPU = cpu1 - cpu0
+	r.CPUUser, r.CPU = user1-user0, user1+sys1-user0-sys0
 	r.GenCPU = workersCPU(workers) - gen0
 	s, err := askAll("report")
 	if err != nil {
@@ -317,8 +317,8 @@ func startWorkers(o Options, target string) ([]*proc, error) {
 func workersCPU(ps []*proc) time.Duration {
 	var sum time.Duration
 	for _, p := range ps {
-		if c, err := procCPU(p.cmd.Process.Pid); err == nil {
-			sum += c
+		if user, sys, err := procCPU(p.cmd.Process.Pid); err == nil {
+			sum += user + sys
 		}
 	}
 	return sum
