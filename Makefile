@@ -41,8 +41,17 @@ test: build test-deps
 	$(GO) vet $(PKGS)
 	TARSSH_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 $(PKGS)
 
+# bench: the engine's scheduler on synthetic clients, then the load test:
+# BENCH_N loopback clients held against bin/tarssh at --delay 10, measured
+# over BENCH_WINDOW seconds of steady state, with classic pacing (issue 2's
+# targets) and with adaptive pacing (the default): about 3.5 minutes.
+BENCH_N      ?= 19500
+BENCH_WINDOW ?= 60
 bench: build
+	$(GO) build -o bin/tarssh-load ./cmd/tarssh-load
 	$(GO) test -run '^$$' -bench . -benchmem ./tarpit/
+	./bin/tarssh-load --tarpit $(BIN) -n $(BENCH_N) --delay 10 --pacing classic --window $(BENCH_WINDOW)
+	./bin/tarssh-load --tarpit $(BIN) -n $(BENCH_N) --delay 10 --pacing adaptive --window $(BENCH_WINDOW)
 
 lint: deps
 	$(GO) vet $(PKGS)

@@ -60,9 +60,9 @@ func TestRecords(t *testing.T) {
 		},
 		{
 			Report{User: "nobody", UID: 65534, GID: 65534, Chroot: "/var/empty",
-				Layers: []Layer{{"no_new_privs", "true"}, {"landlock", "abi 7 (fs, tcp, scopes)"}, {"seccomp", "kill (31 calls allowed)"}}},
+				Layers: []Layer{{"no_new_privs", "true"}, {"landlock", "abi 7 (fs, tcp, scopes)"}, {"seccomp", "kill (30 calls allowed)"}}},
 			"privdrop, enabled: true, user: nobody, uid: 65534, gid: 65534, chroot: /var/empty",
-			"sandbox, enabled: true, mode: on, no_new_privs: true, landlock: abi 7 (fs, tcp, scopes), seccomp: kill (31 calls allowed)", logging.Info,
+			"sandbox, enabled: true, mode: on, no_new_privs: true, landlock: abi 7 (fs, tcp, scopes), seccomp: kill (30 calls allowed)", logging.Info,
 		},
 		{
 			Report{Mode: config.SandboxOff, UID: -1, GID: 7},

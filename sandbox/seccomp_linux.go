@@ -37,11 +37,6 @@ func rules(pid int) []rule {
 		{name: "read"},
 		{name: "write"},
 		{name: "close"},
-		// x/sys/unix's Accept4 asks an IPv4 peer's protocol (to tell
-		// L2TP apart) on every accept.
-		{name: "getsockopt", conds: []seccomp.ScmpCondition{
-			cond(1, seccomp.CompareEqual, unix.SOL_SOCKET),
-			cond(2, seccomp.CompareEqual, unix.SO_PROTOCOL)}},
 		// sd_notify and the journal, on sockets connected before the
 		// sandbox (socket and connect stay forbidden).
 		{name: "sendmsg"},

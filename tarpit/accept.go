@@ -14,11 +14,36 @@ import (
 // acceptLoop takes connections from one listener while client slots are
 // free. It uses the listener only for readiness and accepts with a raw
 // accept4, so the connections never enter Go's poller: each costs the
-// engine its record and nothing else.
+// engine its record and nothing else. Nothing here allocates per
+// connection: garbage made per accept would grow the heap, and the
+// process's resident memory with it, by more than a held client costs.
 func (e *Engine) acceptLoop(rc syscall.RawConn, lis uint8) {
+	var (
+		a       accepted
+		aerr    error
+		stopped bool
+	)
+	// try takes a free slot and accepts into it. The slot is taken inside
+	// the callback, after Read has armed the poller, so a connection that
+	// arrives while we wait for the slot or give it back is never missed;
+	// the slot is given back while the listener has no connection, so that
+	// at the limit an idle listener never keeps the slot a client on
+	// another listener waits for. It is made once, not per accept.
+	try := func(fd uintptr) bool {
+		select {
+		case e.slots <- struct{}{}:
+		case <-e.stop:
+			stopped = true
+			return true
+		}
+		a, aerr = acceptRaw(int(fd))
+		if aerr != nil {
+			<-e.slots
+		}
+		return aerr != unix.EAGAIN
+	}
 	for {
-		a, ok := e.acceptOne(rc)
-		if !ok {
+		if !e.acceptOne(rc, try, &aerr, &stopped) {
 			return
 		}
 		a.lis = lis
@@ -31,73 +56,39 @@ func (e *Engine) acceptLoop(rc syscall.RawConn, lis uint8) {
 	}
 }
 
-// acceptOne takes a free client slot and accepts a connection into it,
-// riding out transient errors. It gives the slot back while the listener
-// has no connection, so that at the limit an idle listener never keeps the
-// slot a client on another listener waits for. When descriptors or buffers
-// run out it logs once per burst and backs off (the pending clients stay
-// in the backlog) rather than spin; ok is false once the listener is
-// closed.
-func (e *Engine) acceptOne(rc syscall.RawConn) (a accepted, ok bool) {
+// acceptOne runs try (which accepts into its caller's variables, setting
+// *aerr and *stopped) until it accepts a connection, riding out transient
+// errors. When descriptors or buffers run out it logs once per burst and
+// backs off (the pending clients stay in the backlog) rather than spin; it
+// returns false once the listener is closed or the engine stops.
+func (e *Engine) acceptOne(rc syscall.RawConn, try func(uintptr) bool, aerr *error, stopped *bool) bool {
 	const minBackoff, maxBackoff = 100 * time.Millisecond, time.Second
 	backoff, logged := minBackoff, false
 	for {
-		var aerr error
-		stopped := false
-		// The slot is taken inside the callback, after Read has armed the
-		// poller, so a connection that arrives while we wait for the slot
-		// or give it back is never missed.
-		err := rc.Read(func(fd uintptr) bool {
-			select {
-			case e.slots <- struct{}{}:
-			case <-e.stop:
-				stopped = true
-				return true
-			}
-			a, aerr = acceptRaw(int(fd))
-			if aerr != nil {
-				<-e.slots
-			}
-			return aerr != unix.EAGAIN
-		})
-		if err != nil || stopped {
-			return a, false
+		if err := rc.Read(try); err != nil || *stopped {
+			return false
 		}
-		switch aerr {
+		switch *aerr {
 		case nil:
 			if logged {
 				e.cfg.Log.Log(logging.New(logging.Warn, "accept").Str("recovered", "true", "").Record())
 			}
-			return a, true
+			return true
 		case unix.EINTR, unix.ECONNABORTED, unix.EPROTO, unix.EPERM:
 			continue // the connection went away before we took it
 		}
 		if !logged {
 			e.cfg.Log.Log(logging.New(logging.Warn, "accept").
-				Str("err", ErrorText(aerr), "ERROR").
+				Str("err", ErrorText(*aerr), "ERROR").
 				Setting("wait", backoff).Record())
 			logged = true
 		}
 		select {
 		case <-time.After(backoff):
 		case <-e.stop:
-			return a, false
+			return false
 		}
 		backoff = min(2*backoff, maxBackoff)
-	}
-}
-
-// fromSockaddr fills a's peer address from an accept result.
-func fromSockaddr(a *accepted, sa unix.Sockaddr) {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		a.addr = [16]byte{10: 0xff, 11: 0xff, 12: sa.Addr[0], 13: sa.Addr[1], 14: sa.Addr[2], 15: sa.Addr[3]}
-		a.port = uint16(sa.Port)
-	case *unix.SockaddrInet6:
-		a.addr = sa.Addr
-		a.port = uint16(sa.Port)
-	default:
-		a.unix = true
 	}
 }
 

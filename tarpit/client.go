@@ -26,7 +26,21 @@ type client struct {
 const (
 	flagEOF  uint8 = 1 << iota // the client shut its sending side; stop reading
 	flagUnix                   // came through a Unix socket: no peer address
+
+	// The next three bits count down the visits on which a quiet client
+	// is not read.
+	quietShift       = 2
+	quietMask  uint8 = 7 << quietShift
 )
+
+// readEvery is how often a quiet client (one whose last read found
+// nothing, after its identification) is read: on one visit in readEvery,
+// about once a minute at the default delay. Clients wait for our version
+// line before they send more than their identification, so a read almost
+// always finds nothing, and it is a tenth of a visit's cost. A client that
+// does send is read on every visit until a read finds nothing again; until
+// then the kernel holds at most our minimal receive buffer of its data.
+const readEvery = 6
 
 func (c *client) peer() netip.AddrPort {
 	if c.flags&flagUnix != 0 {

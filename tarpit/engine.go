@@ -112,7 +112,7 @@ type ioOps struct {
 	close func(fd int) error
 }
 
-var sysOps = ioOps{read: unix.Read, write: unix.Write, close: unix.Close}
+var sysOps = ioOps{read: rawRead, write: rawWrite, close: unix.Close}
 
 // Engine holds the clients. Create it with New and run it with Serve.
 type Engine struct {
@@ -258,11 +258,12 @@ func (e *Engine) loop() error {
 		select {
 		case <-timer.C:
 		case a := <-e.incoming:
-			e.add(a)
+			now := e.now()
+			e.add(a, now)
 			// Take a burst of arrivals in one turn of the loop. Only this
 			// goroutine receives, so a non-empty queue cannot block.
 			for n := 0; n < 64 && len(e.incoming) > 0; n++ {
-				e.add(<-e.incoming)
+				e.add(<-e.incoming, now)
 			}
 		case <-beat:
 			e.cfg.Heartbeat(e.Snapshot())
@@ -304,9 +305,9 @@ func (e *Engine) signal(sig os.Signal) bool {
 	return false
 }
 
-// add takes a newly accepted connection into the slab and the schedule,
-// or closes it at once if it comes from an allowed network.
-func (e *Engine) add(a accepted) {
+// add takes a connection accepted at tick now into the slab and the
+// schedule, or closes it at once if it comes from an allowed network.
+func (e *Engine) add(a accepted, now uint32) {
 	if e.allowed(&a) {
 		e.ops.close(a.fd)
 		e.stats.Allowed++
@@ -325,7 +326,6 @@ func (e *Engine) add(a accepted) {
 		i = uint32(len(e.clients))
 		e.clients = append(e.clients, client{})
 	}
-	now := e.now()
 	e.clients[i] = client{fd: int32(a.fd), born: now, addr: a.addr, port: a.port, lis: a.lis}
 	c := &e.clients[i]
 	if a.unix {
@@ -383,7 +383,11 @@ func (e *Engine) runDue(now uint32) {
 // visit reads and drops what client i sent, then writes its next bytes.
 func (e *Engine) visit(i uint32, now uint32) {
 	c := &e.clients[i]
-	if c.flags&flagEOF == 0 {
+	switch {
+	case c.flags&flagEOF != 0:
+	case c.flags&quietMask != 0:
+		c.flags -= 1 << quietShift
+	default:
 		n, err := e.ops.read(int(c.fd), e.rbuf[:])
 		switch {
 		case n > 0:
@@ -392,7 +396,11 @@ func (e *Engine) visit(i uint32, now uint32) {
 			}
 		case err == nil: // EOF: the client will send no more, but may still read
 			c.flags |= flagEOF
-		case err != unix.EAGAIN && err != unix.EINTR:
+		case err == unix.EAGAIN:
+			if c.ident != identPending {
+				c.flags |= (readEvery - 1) << quietShift
+			}
+		case err != unix.EINTR:
 			e.drop(i, err)
 			return
 		}

@@ -147,7 +147,7 @@ func (te *testEngine) connect(fd int) uint32 {
 	a := accepted{fd: fd, port: uint16(40000 + fd)}
 	a.addr = netip.AddrFrom4([4]byte{192, 0, 2, byte(fd)}).As16()
 	te.setNow(te.tick) // add reads the clock: give it a fresh whole tick
-	te.add(a)
+	te.add(a, te.now())
 	for i := range te.clients {
 		if c := &te.clients[i]; int(c.fd) == fd {
 			return uint32(i)
@@ -426,9 +426,15 @@ type planPacer struct {
 func (p *planPacer) First() time.Duration           { return 50 * tick }
 func (p *planPacer) Identify(*pacing.State, []byte) {}
 func (p *planPacer) Wrote(*pacing.State, []byte)    {}
-func (p *planPacer) Next(_ *pacing.State, buf []byte) (int, time.Duration) {
+
+// Next learns each client's descriptor on its first visit, which always
+// reads, and keeps it in the state: later visits may skip the read.
+func (p *planPacer) Next(st *pacing.State, buf []byte) (int, time.Duration) {
+	if st.Lines == 0 {
+		st.Lines = uint16(p.f.cur)
+	}
 	buf[0] = 'x'
-	return 1, time.Duration(p.wait[p.f.cur]) * tick
+	return 1, time.Duration(p.wait[int(st.Lines)]) * tick
 }
 
 // TestSchedulerModel runs random arrivals, departures, waits (within and
@@ -678,7 +684,7 @@ func TestHeartbeat(t *testing.T) {
 	te.setNow(0)
 	te.wheel.init(0)
 	te.slots <- struct{}{}
-	te.add(accepted{fd: 3})
+	te.add(accepted{fd: 3}, te.now())
 	te.setNow(250) // the client has been held 2.5s
 	var mu sync.Mutex
 	var beats []Stats

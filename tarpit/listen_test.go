@@ -4,8 +4,10 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -85,26 +87,64 @@ func TestFromFile(t *testing.T) {
 	}
 }
 
-// TestPeer checks that a peer prints the same whichever family it came in
-// by: IPv4 and IPv4-mapped IPv6 alike as plain IPv4.
+// TestPeer accepts real connections through acceptRaw and checks that
+// each peer prints as its dialer sees itself: IPv4 and IPv4-mapped IPv6
+// alike as plain IPv4, IPv6 in brackets, a Unix socket as no address.
 func TestPeer(t *testing.T) {
+	dir := t.TempDir()
 	for _, tt := range []struct {
-		sa   unix.Sockaddr
-		want string
+		network, listen, dial string
+		want                  string // "" means the dialer's local address
 	}{
-		{&unix.SockaddrInet4{Addr: [4]byte{192, 0, 2, 1}, Port: 4242}, "192.0.2.1:4242"},
-		{&unix.SockaddrInet6{Addr: netip.MustParseAddr("::ffff:192.0.2.1").As16(), Port: 4242}, "192.0.2.1:4242"},
-		{&unix.SockaddrInet6{Addr: netip.MustParseAddr("2001:db8::1").As16(), Port: 22}, "[2001:db8::1]:22"},
-		{&unix.SockaddrUnix{Name: "/run/x"}, "invalid AddrPort"},
+		{"tcp4", "127.0.0.1:0", "127.0.0.1", ""},
+		{"tcp6", "[::1]:0", "::1", ""},
+		{"tcp", "[::]:0", "127.0.0.1", ""}, // dual stack: arrives IPv4-mapped
+		{"unix", dir + "/s", "", "invalid AddrPort"},
 	} {
+		ln, err := net.Listen(tt.network, tt.listen)
+		if err != nil {
+			t.Fatalf("listen %s %s: %v", tt.network, tt.listen, err)
+		}
+		addr := ln.Addr().String()
+		if tt.network != "unix" {
+			addr = net.JoinHostPort(tt.dial, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		}
+		network := tt.network
+		if network == "tcp" {
+			network = "tcp4"
+		}
+		conn, err := net.Dial(network, addr)
+		if err != nil {
+			t.Fatalf("dial %s: %v", addr, err)
+		}
+		want := tt.want
+		if want == "" {
+			want = conn.LocalAddr().String()
+		}
+		f, err := ln.(interface{ File() (*os.File, error) }).File()
+		if err != nil {
+			t.Fatal(err)
+		}
 		var a accepted
-		fromSockaddr(&a, tt.sa)
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			if a, err = acceptRaw(int(f.Fd())); err != unix.EAGAIN || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err != nil {
+			t.Fatalf("acceptRaw on %s: %v", addr, err)
+		}
+		unix.Close(a.fd)
+		f.Close()
+		conn.Close()
+		ln.Close()
 		c := client{addr: a.addr, port: a.port}
 		if a.unix {
 			c.flags |= flagUnix
 		}
-		if got := c.peer().String(); got != tt.want {
-			t.Errorf("peer of %+v = %s, want %s", tt.sa, got, tt.want)
+		if got := c.peer().String(); got != want {
+			t.Errorf("%s %s: peer = %s, want %s", tt.network, tt.listen, got, want)
 		}
 	}
 }

@@ -1,0 +1,15 @@
+//go:build !linux
+
+package loadgen
+
+import (
+	"errors"
+	"io"
+)
+
+var errLinuxOnly = errors.New("the load generator measures through Linux's /proc: Linux only")
+
+func runWorker(workerSpec, io.Reader, io.Writer) error { return errLinuxOnly }
+
+// Run needs Linux.
+func Run(Options) (*Report, error) { return nil, errLinuxOnly }

@@ -1,0 +1,325 @@
+package loadgen
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// proc is a child process the run started: a worker or the tarpit.
+type proc struct {
+	cmd  *exec.Cmd
+	in   io.WriteCloser // a worker's commands
+	out  *bufio.Scanner // a worker's reports
+	done chan struct{}  // closed when it has exited
+}
+
+// start starts cmd, to be killed should this process die first.
+func start(cmd *exec.Cmd, p *proc) (*proc, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p.cmd, p.done = cmd, make(chan struct{})
+	go func() { cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+// stop ends the process (a worker at the end of its input, the tarpit on
+// SIGTERM), killing it if it takes more than 5 s.
+func (p *proc) stop() {
+	if p.in != nil {
+		p.in.Close()
+	} else {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// ask sends cmd to a worker and reads its report.
+func (p *proc) ask(cmd string) (workerStats, error) {
+	var s workerStats
+	if _, err := io.WriteString(p.in, cmd+"\n"); err != nil {
+		return s, fmt.Errorf("worker %d: %v", p.cmd.Process.Pid, err)
+	}
+	if !p.out.Scan() {
+		return s, fmt.Errorf("worker %d exited", p.cmd.Process.Pid)
+	}
+	return s, json.Unmarshal(p.out.Bytes(), &s)
+}
+
+// Run holds o.N connections against the tarpit and measures it.
+func Run(o Options) (*Report, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	r := &Report{N: o.N, Workers: o.Workers, Delay: o.Delay, Pacing: o.Pacing, Window: o.Window, StartedAt: time.Now()}
+	pid, target := o.PID, o.Target
+	if o.Tarpit != "" {
+		tp, addr, err := startTarpit(o)
+		if err != nil {
+			return nil, err
+		}
+		defer tp.stop()
+		pid, target = tp.cmd.Process.Pid, addr.String()
+		time.Sleep(time.Second) // let the runtime finish starting
+	}
+	ap, err := parseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+
+	// Idle figures, before any client.
+	if r.IdleRSS, r.IdlePSS, err = procMem(pid); err != nil {
+		return nil, err
+	}
+	idleFDs, err := procFDs(pid)
+	if err != nil {
+		return nil, err
+	}
+	k0, err := readKernelMem()
+	if err != nil {
+		return nil, err
+	}
+
+	workers, err := startWorkers(o, target)
+	defer func() {
+		for _, w := range workers {
+			w.stop()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	askAll := func(cmd string) (workerStats, error) {
+		var sum workerStats
+		sum.Done = true
+		for _, w := range workers {
+			s, err := w.ask(cmd)
+			if err != nil {
+				return sum, err
+			}
+			sum.add(s)
+			sum.Done = sum.Done && s.Done
+		}
+		return sum, nil
+	}
+
+	// Connect them all.
+	t0 := time.Now()
+	deadline := t0.Add(o.ConnectPhase)
+	for {
+		time.Sleep(500 * time.Millisecond)
+		s, err := askAll("report")
+		if err != nil {
+			return nil, err
+		}
+		o.Progress("connecting: %d established, %d failed, %d pending", s.Established, s.Failed, s.Pending)
+		if s.Done {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("connect phase took over %s: %d established, %d failed", o.ConnectPhase, s.Established, s.Failed)
+		}
+	}
+	r.ConnectTime = time.Since(t0)
+
+	// Steady state: every client has had its first visit.
+	o.Progress("settling for %s", o.Settle)
+	time.Sleep(o.Settle)
+	if _, err := askAll("mark"); err != nil {
+		return nil, err
+	}
+	user0, sys0, err := procCPU(pid)
+	if err != nil {
+		return nil, err
+	}
+	gen0 := workersCPU(workers)
+	w0 := time.Now()
+	o.Progress("measuring for %s", o.Window)
+	time.Sleep(o.Window)
+	user1, sys1, err := procCPU(pid)
+	if err != nil {
+		return nil, err
+	}
+	r.Window = time.Since(w0)
+	r.CPUUser, r.CPU = user1-user0, user1+sys1-user0-sys0
+	r.GenCPU = workersCPU(workers) - gen0
+	s, err := askAll("report")
+	if err != nil {
+		return nil, err
+	}
+	r.Established, r.Held, r.Failed, r.Dropped = s.Established, s.Held, s.Failed, s.Dropped
+	r.SSHLines, r.Silent, r.Bytes = s.SSHLines, s.Silent, s.Bytes
+	r.FirstError, r.FirstDrop = s.FirstError, s.FirstDrop
+
+	// The end state, with every client still held.
+	if r.RSS, r.PSS, err = procMem(pid); err != nil {
+		return nil, err
+	}
+	k1, err := readKernelMem()
+	if err != nil {
+		return nil, err
+	}
+	r.SlabDelta, r.SUnreclaimDelta, r.TCPMemDelta = k1.slab-k0.slab, k1.sunreclaim-k0.sunreclaim, k1.tcpMem-k0.tcpMem
+	r.SocketSlabDelta = -1
+	if k0.sockCaches >= 0 && k1.sockCaches >= 0 {
+		r.SocketSlabDelta = k1.sockCaches - k0.sockCaches
+	}
+	if r.RxQueued, r.RxQueuedSockets, r.TxQueued, err = queues(pid, ap); err != nil {
+		return nil, err
+	}
+	if r.Threads, err = procThreads(pid); err != nil {
+		return nil, err
+	}
+	fds, err := procFDs(pid)
+	if err != nil {
+		return nil, err
+	}
+	r.TarpitFDs = fds - idleFDs
+	r.LoadAvg = loadAvg()
+	return r, nil
+}
+
+func (o *Options) defaults() error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if o.Workers <= 0 {
+		o.Workers = (o.N + 4999) / 5000
+	}
+	o.Workers = min(o.Workers, o.N)
+	if o.InFlight <= 0 {
+		o.InFlight = 64
+	}
+	if o.Delay <= 0 {
+		o.Delay = 10 * time.Second
+	}
+	if o.Settle <= 0 {
+		o.Settle = o.Delay + 2*time.Second
+	}
+	if o.Window <= 0 {
+		o.Window = time.Minute
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 30 * time.Second
+	}
+	if o.ConnectPhase <= 0 {
+		o.ConnectPhase = 2 * time.Minute
+	}
+	if o.Ident == "" {
+		o.Ident = DefaultIdent
+	}
+	if o.Progress == nil {
+		o.Progress = func(string, ...any) {}
+	}
+	return nil
+}
+
+// startTarpit starts o.Tarpit on a free loopback port and waits until it
+// listens. A port taken between choosing and binding is retried.
+func startTarpit(o Options) (*proc, netip.AddrPort, error) {
+	var last error
+	for try := 0; try < 5; try++ {
+		last = nil
+		addr, err := freePort()
+		if err != nil {
+			return nil, addr, err
+		}
+		args := append([]string{"-l", addr.String(), "-d", strconv.Itoa(int(o.Delay / time.Second)),
+			"-c", strconv.Itoa(o.N + 64)}, o.TarpitArgs...)
+		if o.Pacing != "" {
+			args = append(args, "--pacing", o.Pacing)
+		}
+		cmd := exec.Command(o.Tarpit, args...)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		p, err := start(cmd, &proc{})
+		if err != nil {
+			return nil, addr, err
+		}
+		for deadline := time.Now().Add(10 * time.Second); !listening(cmd.Process.Pid, addr); {
+			select {
+			case <-p.done:
+				last = fmt.Errorf("tarpit exited before listening: %v", cmd.ProcessState)
+			case <-time.After(20 * time.Millisecond):
+				if time.Now().After(deadline) {
+					p.stop()
+					return nil, addr, errors.New("tarpit did not listen within 10 s")
+				}
+				continue
+			}
+			break
+		}
+		if last == nil {
+			return p, addr, nil
+		}
+	}
+	return nil, netip.AddrPort{}, last
+}
+
+func freePort() (netip.AddrPort, error) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).AddrPort(), nil
+}
+
+// startWorkers re-executes this binary as o.Workers workers sharing the
+// connections.
+func startWorkers(o Options, target string) ([]*proc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var ps []*proc
+	per := (o.N + o.Workers - 1) / o.Workers
+	for first := 0; first < o.N; first += per {
+		spec, _ := json.Marshal(workerSpec{
+			Target: target, First: first, Count: min(per, o.N-first), Ident: o.Ident,
+			InFlight: o.InFlight, ConnectTimeout: o.ConnectTimeout,
+		})
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), workerEnv+"="+string(spec))
+		cmd.Stderr = os.Stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			return ps, err
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return ps, err
+		}
+		p, err := start(cmd, &proc{in: in, out: bufio.NewScanner(out)})
+		if err != nil {
+			return ps, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+func workersCPU(ps []*proc) time.Duration {
+	var sum time.Duration
+	for _, p := range ps {
+		if user, sys, err := procCPU(p.cmd.Process.Pid); err == nil {
+			sum += user + sys
+		}
+	}
+	return sum
+}
