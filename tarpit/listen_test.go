@@ -125,16 +125,7 @@ func TestPeer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var a accepted
-		for deadline := time.Now().Add(5 * time.Second); ; {
-			if a, err = acceptRaw(int(f.Fd())); err != unix.EAGAIN || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
-		if err != nil {
-			t.Fatalf("acceptRaw on %s: %v", addr, err)
-		}
+		a := acceptWithin(t, f)
 		unix.Close(a.fd)
 		f.Close()
 		conn.Close()
@@ -145,6 +136,21 @@ func TestPeer(t *testing.T) {
 		}
 		if got := c.peer().String(); got != want {
 			t.Errorf("%s %s: peer = %s, want %s", tt.network, tt.listen, got, want)
+		}
+	}
+}
+
+// acceptWithin accepts, through acceptRaw, a connection already dialled to
+// listener f, waiting up to 5s for it to arrive.
+func acceptWithin(t *testing.T, f *os.File) accepted {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		a, err := acceptRaw(int(f.Fd()))
+		if err == nil {
+			return a
+		}
+		if err != unix.EAGAIN || time.Now().After(deadline) {
+			t.Fatalf("acceptRaw on %s: %v", LocalAddr(f), err)
 		}
 	}
 }

@@ -28,15 +28,7 @@ func TestAcceptedSocketOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	var a accepted
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		if a, err = acceptRaw(int(files[0].Fd())); err != unix.EAGAIN || time.Now().After(deadline) {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := acceptWithin(t, files[0])
 	defer unix.Close(a.fd)
 	intOpt := func(level, opt int) int {
 		v, err := unix.GetsockoptInt(a.fd, level, opt)
