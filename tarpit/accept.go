@@ -18,57 +18,62 @@ import (
 // connection: garbage made per accept would grow the heap, and the
 // process's resident memory with it, by more than a held client costs.
 func (e *Engine) acceptLoop(rc syscall.RawConn, lis uint8) {
-	var (
-		a       accepted
-		aerr    error
-		stopped bool
-	)
-	// try takes a free slot and accepts into it. The slot is taken inside
-	// the callback, after Read has armed the poller, so a connection that
-	// arrives while we wait for the slot or give it back is never missed;
-	// the slot is given back while the listener has no connection, so that
-	// at the limit an idle listener never keeps the slot a client on
-	// another listener waits for. It is made once, not per accept.
-	try := func(fd uintptr) bool {
+	ac := &acceptor{e: e, rc: rc}
+	ac.try = ac.accept // bound once, not per accept
+	for ac.next() {
+		ac.a.lis = lis
 		select {
-		case e.slots <- struct{}{}:
+		case e.incoming <- ac.a:
 		case <-e.stop:
-			stopped = true
-			return true
-		}
-		a, aerr = acceptRaw(int(fd))
-		if aerr != nil {
-			<-e.slots
-		}
-		return aerr != unix.EAGAIN
-	}
-	for {
-		if !e.acceptOne(rc, try, &aerr, &stopped) {
-			return
-		}
-		a.lis = lis
-		select {
-		case e.incoming <- a:
-		case <-e.stop:
-			unix.Close(a.fd)
+			unix.Close(ac.a.fd)
 			return
 		}
 	}
 }
 
-// acceptOne runs try (which accepts into its caller's variables, setting
-// *aerr and *stopped) until it accepts a connection, riding out transient
-// errors. When descriptors or buffers run out it logs once per burst and
-// backs off (the pending clients stay in the backlog) rather than spin; it
-// returns false once the listener is closed or the engine stops.
-func (e *Engine) acceptOne(rc syscall.RawConn, try func(uintptr) bool, aerr *error, stopped *bool) bool {
+// acceptor is one listener's accept state, shared with the Read callback.
+type acceptor struct {
+	e       *Engine
+	rc      syscall.RawConn
+	try     func(fd uintptr) bool // accept, as a func for rc.Read
+	a       accepted              // the last connection accepted
+	err     error                 // the last accept's error
+	stopped bool                  // the engine stopped while we waited for a slot
+}
+
+// accept takes a free slot and accepts into it. The slot is taken inside
+// the Read callback, after Read has armed the poller, so a connection that
+// arrives while we wait for the slot or give it back is never missed; the
+// slot is given back while the listener has no connection, so that at the
+// limit an idle listener never keeps the slot a client on another listener
+// waits for.
+func (ac *acceptor) accept(fd uintptr) bool {
+	select {
+	case ac.e.slots <- struct{}{}:
+	case <-ac.e.stop:
+		ac.stopped = true
+		return true
+	}
+	ac.a, ac.err = acceptRaw(int(fd))
+	if ac.err != nil {
+		<-ac.e.slots
+	}
+	return ac.err != unix.EAGAIN
+}
+
+// next accepts a connection into ac.a, riding out transient errors. When
+// descriptors or buffers run out it logs once per burst and backs off (the
+// pending clients stay in the backlog) rather than spin; it returns false
+// once the listener is closed or the engine stops.
+func (ac *acceptor) next() bool {
 	const minBackoff, maxBackoff = 100 * time.Millisecond, time.Second
+	e := ac.e
 	backoff, logged := minBackoff, false
 	for {
-		if err := rc.Read(try); err != nil || *stopped {
+		if err := ac.rc.Read(ac.try); err != nil || ac.stopped {
 			return false
 		}
-		switch *aerr {
+		switch ac.err {
 		case nil:
 			if logged {
 				e.cfg.Log.Log(logging.New(logging.Warn, "accept").Str("recovered", "true", "").Record())
@@ -79,7 +84,7 @@ func (e *Engine) acceptOne(rc syscall.RawConn, try func(uintptr) bool, aerr *err
 		}
 		if !logged {
 			e.cfg.Log.Log(logging.New(logging.Warn, "accept").
-				Str("err", ErrorText(*aerr), "ERROR").
+				Str("err", ErrorText(ac.err), "ERROR").
 				Setting("wait", backoff).Record())
 			logged = true
 		}
