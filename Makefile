@@ -27,7 +27,7 @@ endif
 # make cross: the other systems tarssh runs on, built without cgo.
 CROSS := openbsd/amd64 freebsd/amd64 netbsd/amd64 darwin/arm64
 
-.PHONY: all build run test unit bench install lint clean deps test-deps cross check-units e2e
+.PHONY: all build run test unit bench install lint clean deps test-deps cross check-units e2e deb
 
 all: build
 
@@ -93,8 +93,17 @@ e2e: build
 	@./scripts/need-debs debootstrap systemd-container util-linux procps python3
 	./scripts/e2e $(E2E_CACHE)
 
+# deb: the Debian package, ./tarssh_VERSION_ARCH.deb, built offline from
+# debian/ with dpkg-buildpackage in a scratch copy of the tree and checked
+# with lintian (scripts/build-deb). VERSION is config.Version, which
+# debian/changelog must match.
+DEB_DEBS := dpkg-dev debhelper lintian
+deb: deps
+	@./scripts/need-debs $(DEB_DEBS)
+	./scripts/build-deb .
+
 clean:
-	rm -rf bin .cache
+	rm -rf bin .cache tarssh_*.deb
 
 # deps: Go, and on Linux a C toolchain and libseccomp from Debian.
 deps:
