@@ -67,6 +67,12 @@ func (w *wheel) take(tick uint32) uint32 {
 	return h
 }
 
+// dueBy reports whether a client is due at or before tick now.
+func (w *wheel) dueBy(now uint32) bool {
+	t, ok := w.nextUsed()
+	return ok && !after(t, now)
+}
+
 // nextUsed returns the first tick at or after the cursor whose slot is not
 // empty; ok is false when the wheel is empty.
 func (w *wheel) nextUsed() (tick uint32, ok bool) {

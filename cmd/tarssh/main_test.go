@@ -551,7 +551,8 @@ func TestLogNeverBlocks(t *testing.T) {
 	// Far more lines than the pipe and the log queue (4096 records) hold.
 	churn(t, addr, 3000)
 	// The held client is still served on time while nobody reads the log.
-	if l := readLines(t, held, 5, 5*time.Second); len(l) != 5 {
+	// Lines sent while the churn ran may come in one read: at least five.
+	if l := readLines(t, held, 5, 5*time.Second); len(l) < 5 {
 		t.Fatalf("the held client got %d lines in 5s at -d 0.1 while the log was blocked", len(l))
 	}
 	// Drain the log until it is quiet (the queue may have been full when
