@@ -37,6 +37,10 @@ func rules(pid int) []rule {
 		{name: "read"},
 		{name: "write"},
 		{name: "close"},
+		// Learned pacing: TCP_INFO of a client that left early, which
+		// tells when its FIN came (tarpit/learn_linux.go); nothing else.
+		{name: "getsockopt", conds: []seccomp.ScmpCondition{
+			cond(1, seccomp.CompareEqual, unix.IPPROTO_TCP), cond(2, seccomp.CompareEqual, unix.TCP_INFO)}},
 		// sd_notify and the journal, on sockets connected before the
 		// sandbox (socket and connect stay forbidden).
 		{name: "sendmsg"},

@@ -72,14 +72,16 @@ type Config struct {
 
 // Stats is a snapshot of the engine's counters.
 type Stats struct {
-	Uptime      time.Duration
-	Clients     int
-	Total       uint64        // clients accepted since start
-	Bytes       uint64        // bytes sent since start
-	Longest     time.Duration // the longest current hold
-	LogsDropped uint64
-	Families    [pacing.NumFamilies]int // current clients by family
-	Allowed     uint64                  // clients from Config.Allow, closed at once
+	Uptime       time.Duration
+	Clients      int
+	Total        uint64        // clients accepted since start
+	Bytes        uint64        // bytes sent since start
+	Longest      time.Duration // the longest current hold
+	LogsDropped  uint64
+	Families     [pacing.NumFamilies]int // current clients by family
+	Allowed      uint64                  // clients from Config.Allow, closed at once
+	Learned      int                     // identifications with a learned gap (adaptive pacing)
+	LearnChanges uint64                  // gaps learned or shortened since start
 }
 
 // FamilyCounts renders the current clients by family, busiest first
@@ -124,9 +126,13 @@ type ioOps struct {
 	read  func(fd int, p []byte) (int, error)
 	write func(fd int, p []byte) (int, error)
 	close func(fd int) error
+	// departed returns how long after our last byte a client that closed
+	// the connection sent its FIN; false where that is not known. nil:
+	// never known (no learning).
+	departed func(fd int) (time.Duration, bool)
 }
 
-var sysOps = ioOps{read: rawRead, write: rawWrite, close: unix.Close}
+var sysOps = ioOps{read: rawRead, write: rawWrite, close: unix.Close, departed: departed}
 
 // Engine holds the clients. Create it with New and run it with Serve.
 type Engine struct {
@@ -136,6 +142,7 @@ type Engine struct {
 	free    uint32 // head of the free-slot list
 	wheel   wheel
 	idents  *interner
+	learn   *learner // nil: the pacer does not learn
 	stats   Stats
 	start   time.Time
 	pid     int
@@ -167,6 +174,7 @@ func New(cfg Config, listeners []*os.File) (*Engine, error) {
 		cfg:      cfg,
 		ops:      sysOps,
 		idents:   newInterner(),
+		learn:    newLearner(cfg.Pacer),
 		start:    time.Now(),
 		pid:      os.Getpid(),
 		free:     nilIdx,
@@ -221,6 +229,9 @@ func (e *Engine) Snapshot() Stats {
 	s := e.stats
 	s.Uptime = time.Since(e.start)
 	s.LogsDropped = e.cfg.Log.Dropped()
+	if e.learn != nil {
+		s.Learned, s.LearnChanges = e.learn.gaps, e.learn.changes
+	}
 	now := e.now()
 	var oldest uint32
 	for i := range e.clients {
@@ -310,6 +321,9 @@ func (e *Engine) signal(sig os.Signal) bool {
 	}
 	if s.Allowed > 0 {
 		b.Uint("allowed", s.Allowed, "ALLOWED")
+	}
+	if s.Learned > 0 {
+		b.Int("learned", int64(s.Learned), "LEARNED")
 	}
 	if s.LogsDropped > 0 {
 		b.Uint("log_dropped", s.LogsDropped, "LOG_DROPPED")
@@ -439,6 +453,7 @@ func (e *Engine) visit(i uint32, now uint32) {
 			}
 		case err == nil: // EOF: the client will send no more, but may still read
 			c.flags |= flagEOF
+			e.left(c)
 		case err == unix.EAGAIN:
 			if c.ident != identPending {
 				c.flags |= (readEvery - 1) << quietShift
@@ -452,10 +467,14 @@ func (e *Engine) visit(i uint32, now uint32) {
 		e.identify(c, nil)
 	}
 	n, wait := e.cfg.Pacer.Next(&c.pace, e.wbuf[:])
+	if e.learn != nil && c.ident != identPending {
+		wait = e.learnedWait(c, wait)
+	}
 	if n > 0 {
 		w, err := e.ops.write(int(c.fd), e.wbuf[:n])
 		if w > 0 {
 			e.cfg.Pacer.Wrote(&c.pace, e.wbuf[:w])
+			wrote(c)
 			if c.sent+uint32(w) > c.sent {
 				c.sent += uint32(w)
 			}
@@ -479,11 +498,15 @@ func (e *Engine) identify(c *client, ident []byte) {
 	}
 	e.cfg.Pacer.Identify(&c.pace, ident)
 	e.stats.Families[c.pace.Family]++
+	e.identified(c)
 }
 
 // drop closes client i after err and frees its slot.
 func (e *Engine) drop(i uint32, err error) {
 	c := &e.clients[i]
+	if err == unix.EPIPE || err == unix.ECONNRESET { // the client closed
+		e.left(c)
+	}
 	e.ops.close(int(c.fd))
 	e.stats.Clients--
 	e.stats.Families[c.pace.Family]--
