@@ -27,7 +27,7 @@ endif
 # make cross: the other systems tarssh runs on, built without cgo.
 CROSS := openbsd/amd64 freebsd/amd64 netbsd/amd64 darwin/arm64
 
-.PHONY: all build run test unit bench install lint clean deps test-deps cross check-units e2e deb
+.PHONY: all build run test bench install lint clean deps test-deps cross check-units e2e deb
 
 all: build
 
@@ -54,6 +54,7 @@ bench: build
 	./bin/tarssh-load --tarpit $(BIN) -n $(BENCH_N) --delay 10 --pacing adaptive --window $(BENCH_WINDOW)
 
 lint: deps
+	@$(GO) mod tidy -diff >/dev/null || { $(GO) mod tidy -diff; echo 'go.mod/go.sum are not tidy: run go mod tidy'; exit 1; }
 	$(GO) vet $(PKGS)
 	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS)

@@ -12,7 +12,4 @@ require (
 
 require kernel.org/pub/linux/libs/security/libcap/psx v1.2.78 // indirect
 
-require (
-	github.com/coreos/go-systemd/v22 v22.7.0
-	golang.org/x/crypto v0.59.0
-)
+require github.com/coreos/go-systemd/v22 v22.7.0
