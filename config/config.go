@@ -9,6 +9,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/netip"
 	"os"
@@ -85,13 +86,13 @@ func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(form
 
 // raw holds flag values before they are checked.
 type raw struct {
-	listen, allow             []string
-	maxClients, delay, timout once
-	sandbox, logTarget        once
-	pacing                    once
-	user, group, chroot       once
-	noTS, noIdent, noLevel    bool
-	help, version             bool
+	listen, allow              []string
+	maxClients, delay, timeout once
+	sandbox, logTarget         once
+	pacing                     once
+	user, group, chroot        once
+	noTS, noIdent, noLevel     bool
+	help, version              bool
 }
 
 // once is a string flag that may be given only once: a second value is far
@@ -120,39 +121,36 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("tarssh", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.Usage = func() {}
-	fs.SetOutput(discard{})
-	r.maxClients.val, r.delay.val, r.timout.val, r.pacing.val = "4096", "10", "30", PacingAdaptive
-	fs.StringArrayVarP(&r.listen, "listen", "l", nil, "Listen address(es) to bind to, `ADDR:PORT`, repeatable (default 0.0.0.0:2222)")
-	fs.VarP(&r.maxClients, "max-clients", "c", "Best-effort connection limit, `N` clients")
-	fs.VarP(&r.delay, "delay", "d", "`SECONDS` between responses")
-	fs.VarP(&r.timout, "timeout", "t", "Socket write timeout, in `SECONDS`")
-	fs.Var(&r.pacing, "pacing", "Pacing `MODE`: adaptive (per client) or classic (as tarssh 0.7.0)")
-	fs.StringArrayVar(&r.allow, "allow", nil, "Close clients from network `CIDR` at once, never trap them; repeatable")
+	fs.SetOutput(io.Discard)
+	r.maxClients.val, r.delay.val, r.timeout.val, r.pacing.val = "4096", "10", "30", PacingAdaptive
+	r.delay.typ, r.timeout.typ, r.pacing.typ = "SECONDS", "SECONDS", "MODE"
+	fs.StringArrayVarP(&r.listen, "listen", "l", nil, "Listen on this address (`ADDR:PORT`); repeatable (default 0.0.0.0:2222)")
+	fs.VarP(&r.maxClients, "max-clients", "c", "Hold at most this many clients; more wait in the kernel's backlog")
+	fs.VarP(&r.delay, "delay", "d", "Delay between responses")
+	fs.VarP(&r.timeout, "timeout", "t", "Drop a client that leaves data unacknowledged this long")
+	fs.Var(&r.pacing, "pacing", "adaptive (paced per client) or classic (as tarssh 0.7.0)")
+	fs.StringArrayVar(&r.allow, "allow", nil, "Close clients from this network (`CIDR`) at once, never trap them; repeatable")
 	fs.CountVarP(&c.Verbose, "verbose", "v", "Verbose level (repeat for more verbosity)")
 	fs.BoolVar(&r.noTS, "disable-log-timestamps", false, "Disable timestamps in logs")
 	fs.BoolVar(&r.noIdent, "disable-log-ident", false, `Disable module name in logs (e.g. "tarssh")`)
 	fs.BoolVar(&r.noLevel, "disable-log-level", false, `Disable log level in logs (e.g. "info")`)
 	r.logTarget.val, r.logTarget.typ = LogAuto, "TARGET"
-	fs.Var(&r.logTarget, "log-target", "Where logs go (`TARGET`): auto (the journal when stderr is connected to it), console or journal")
+	fs.Var(&r.logTarget, "log-target", "auto (the journal when stderr is connected to it), console or journal")
 	r.user.typ, r.group.typ, r.chroot.typ = "USER", "GROUP", "DIR"
-	fs.VarP(&r.user, "user", "u", "Run as this `USER` and their primary group")
-	fs.VarP(&r.group, "group", "g", "Run as this `GROUP`")
-	fs.Var(&r.chroot, "chroot", "Chroot to this `DIR`")
+	fs.VarP(&r.user, "user", "u", "Run as this user and their primary group")
+	fs.VarP(&r.group, "group", "g", "Run as this group")
+	fs.Var(&r.chroot, "chroot", "Chroot to this directory")
 	r.sandbox.val, r.sandbox.typ = "on", "MODE"
-	fs.Var(&r.sandbox, "sandbox", "Sandbox after start-up (`MODE`): on, strict, log or off")
+	fs.Var(&r.sandbox, "sandbox", "Sandbox after start-up: on, strict, log or off")
 	fs.BoolVarP(&r.help, "help", "h", false, "Prints help information")
 	fs.BoolVarP(&r.version, "version", "V", false, "Prints version information")
 	return fs
 }
 
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
 // Usage is the -h text.
 func Usage() string {
 	var b strings.Builder
-	b.WriteString("tarssh " + Version + "\nA SSH tarpit server\n\nUsage: tarssh [OPTIONS]\n\n")
+	b.WriteString("tarssh " + Version + "\nAn SSH tarpit\n\nUsage: tarssh [OPTIONS]\n\n")
 	flagSet(&Config{}, &raw{}).VisitAll(func(f *pflag.Flag) {
 		name, usage := pflag.UnquoteUsage(f)
 		left := "    --" + f.Name
@@ -206,7 +204,7 @@ func Parse(args []string) (*Config, error) {
 	if c.Delay, err = parseSeconds("-d/--delay", r.delay.val); err != nil {
 		return nil, err
 	}
-	if c.Timeout, err = parseSeconds("-t/--timeout", r.timout.val); err != nil {
+	if c.Timeout, err = parseSeconds("-t/--timeout", r.timeout.val); err != nil {
 		return nil, err
 	}
 	switch c.Pacing = strings.TrimSpace(r.pacing.val); c.Pacing {
@@ -228,21 +226,19 @@ func Parse(args []string) (*Config, error) {
 	return &c, nil
 }
 
-// flagError rewords pflag's errors so they name the flag in both forms.
+// flagError rewords a bad value's error from pflag so it names the flag in
+// both forms, as every other usage error does: -d/--delay "x": reason.
 func flagError(err error) string {
-	s := err.Error()
-	// pflag: `invalid argument "x" for "-d, --delay" flag: given more than once`
-	if strings.HasPrefix(s, "invalid argument") {
-		if i := strings.Index(s, `" for "`); i > 0 {
-			val := s[len(`invalid argument "`):i]
-			rest := s[i+len(`" for "`):]
-			if j := strings.Index(rest, `" flag: `); j > 0 {
-				name := strings.ReplaceAll(rest[:j], ", ", "/")
-				return fmt.Sprintf("%s %q: %s", name, val, rest[j+len(`" flag: `):])
-			}
-		}
+	var bad *pflag.InvalidValueError
+	if !errors.As(err, &bad) {
+		return err.Error()
 	}
-	return s
+	f := bad.GetFlag()
+	name := "--" + f.Name
+	if f.Shorthand != "" {
+		name = "-" + f.Shorthand + "/" + name
+	}
+	return fmt.Sprintf("%s %q: %v", name, bad.GetValue(), errors.Unwrap(bad))
 }
 
 func parseListen(addrs []string) ([]netip.AddrPort, error) {
@@ -310,40 +306,41 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 }
 
 // ParseAddr parses a listen address: IPv4 "a.b.c.d:port" or IPv6
-// "[addr]:port", with a port from 0 (any free port) to 65535.
+// "[addr]:port", with a port from 0 (any free port) to 65535, exactly as
+// netip.ParseAddrPort does; only its errors are tarssh's own.
 func ParseAddr(s string) (netip.AddrPort, error) {
-	host, port, ok := cutPort(s)
-	if !ok {
-		return netip.AddrPort{}, errors.New("want ADDR:PORT, e.g. 0.0.0.0:2222 or [::]:2222")
-	}
-	p, err := strconv.ParseUint(port, 10, 64)
-	if err != nil || p > 65535 {
-		return netip.AddrPort{}, fmt.Errorf("port %q is not a number from 0 to 65535", port)
-	}
-	if strings.HasPrefix(host, "[") != strings.HasSuffix(host, "]") {
-		return netip.AddrPort{}, errors.New("unbalanced brackets around the address")
-	}
-	bracketed := strings.HasPrefix(host, "[")
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	a, err := netip.ParseAddr(host)
+	ap, err := netip.ParseAddrPort(s)
 	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("%q is not an IP address (host names are not looked up)", host)
+		return netip.AddrPort{}, addrError(s)
 	}
-	if a.Is6() && !bracketed {
-		return netip.AddrPort{}, errors.New("put an IPv6 address in brackets: [addr]:port")
-	}
-	if a.Is4() && bracketed {
-		return netip.AddrPort{}, errors.New("an IPv4 address takes no brackets")
-	}
-	return netip.AddrPortFrom(a, uint16(p)), nil
+	return ap, nil
 }
 
-func cutPort(s string) (host, port string, ok bool) {
+// addrError says, in a user's terms, why netip.ParseAddrPort refused s.
+func addrError(s string) error {
 	i := strings.LastIndexByte(s, ':')
 	if i <= 0 || i == len(s)-1 {
-		return "", "", false
+		return errors.New("want ADDR:PORT, e.g. 0.0.0.0:2222 or [::]:2222")
 	}
-	return s[:i], s[i+1:], true
+	host, port := s[:i], s[i+1:]
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	bracketed := strings.HasPrefix(host, "[")
+	if bracketed != strings.HasSuffix(host, "]") {
+		return errors.New("unbalanced brackets around the address")
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	a, err := netip.ParseAddr(host)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not an IP address (host names are not looked up)", host)
+	case a.Is6() && !bracketed:
+		return errors.New("put an IPv6 address in brackets: [addr]:port")
+	case a.Is4() && bracketed:
+		return errors.New("an IPv4 address takes no brackets")
+	}
+	return errors.New("want ADDR:PORT, e.g. 0.0.0.0:2222 or [::]:2222")
 }
 
 func parseCount(flag, s string, max int) (int, error) {
