@@ -60,9 +60,9 @@ lint: deps
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: the files above need formatting'; exit 1; }
 
-# install: the binary, the systemd units (pointing at this PREFIX), the man
-# page, and the empty directory the service uses as its root. It enables and
-# starts nothing.
+# install: the binary, the systemd units and the man page (both naming this
+# PREFIX's paths), and the empty directory the service uses as its root.
+# It enables and starts nothing.
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 MANDIR   ?= $(PREFIX)/share/man
 install: build
@@ -72,7 +72,8 @@ install: build
 	for u in tarssh.socket tarssh.service; do \
 		sed 's|/usr/local/|$(PREFIX)/|g' systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
-	install -D -m 0644 tarssh.8 $(DESTDIR)$(MANDIR)/man8/tarssh.8
+	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8
+	sed 's|/usr/local/|$(PREFIX)/|g' tarssh.8 >$(DESTDIR)$(MANDIR)/man8/tarssh.8 && chmod 0644 $(DESTDIR)$(MANDIR)/man8/tarssh.8
 
 # check-units: the units as installed must pass systemd-analyze verify, and
 # the service's exposure score must stay at or below 0.2
