@@ -68,6 +68,15 @@ type Config struct {
 	// HeartbeatEvery, so a wedged loop stops the beats (sd_notify watchdog).
 	Heartbeat      func(Stats)
 	HeartbeatEvery time.Duration
+
+	// Store, if set, hands client sockets to a store that keeps them
+	// across restarts (systemd's fd store), reporting how many of fds it
+	// took; StoreCapacity bounds how many it may hold (0: MaxClients).
+	// State, if set, is where the clients' state is saved on every
+	// heartbeat and at shutdown, and read by Adopt. See adopt.go.
+	Store         func(fds []int) (int, error)
+	StoreCapacity int
+	State         StateFile
 }
 
 // Stats is a snapshot of the engine's counters.
@@ -150,6 +159,7 @@ type Engine struct {
 	wbuf    [pacing.MaxChunk]byte
 	lns     []*os.File
 	lnAddrs []netip.AddrPort
+	keep    *keeper // the fd store; nil without one
 
 	incoming chan accepted
 	slots    chan struct{} // a token per held client: accept waits when full
@@ -185,6 +195,7 @@ func New(cfg Config, listeners []*os.File) (*Engine, error) {
 	// The slab is reserved, not touched: the kernel backs its pages only as
 	// clients arrive, so a large limit costs nothing until it is used.
 	e.clients = make([]client, 0, cfg.MaxClients)
+	e.keep = newKeeper(&cfg)
 	e.wheel.init(e.now())
 	for _, ln := range listeners {
 		rc, err := ln.SyscallConn()
@@ -289,7 +300,9 @@ func (e *Engine) loop() error {
 			for n := 0; n < 64 && len(e.incoming) > 0; n++ {
 				e.add(<-e.incoming, now)
 			}
+			e.flushStore()
 		case <-beat:
+			e.persist()
 			e.cfg.Heartbeat(e.Snapshot())
 		case sig := <-e.cfg.Signals:
 			if e.signal(sig) {
@@ -309,6 +322,7 @@ func (e *Engine) signal(sig os.Signal) bool {
 			Int("pid", int64(e.pid), "").Str("signal", name, "").
 			Dur("uptime", s.Uptime, "").Int("clients", int64(s.Clients), "CLIENTS").
 			Uint("total", s.Total, "TOTAL").Uint("bytes", s.Bytes, "BYTES").Record())
+		e.persist() // the store keeps the clients: the next process resumes them
 		e.closeAll()
 		return true
 	}
@@ -367,6 +381,7 @@ func (e *Engine) add(a accepted, now uint32) {
 			Field("LOCAL_ADDR", logging.FormatAddr(e.local(c))).Record())
 	}
 	e.wheel.push(e.clients, i, now+ticks(e.cfg.Pacer.First()))
+	e.keep.accepted(i)
 }
 
 // allowed reports whether a comes from a network in Config.Allow.
@@ -507,6 +522,7 @@ func (e *Engine) drop(i uint32, err error) {
 	if err == unix.EPIPE || err == unix.ECONNRESET { // the client closed
 		e.left(c)
 	}
+	e.unstore(c)
 	e.ops.close(int(c.fd))
 	e.stats.Clients--
 	e.stats.Families[c.pace.Family]--
