@@ -30,7 +30,7 @@ type StateFile interface {
 }
 
 // flagStored marks a client whose socket the store holds.
-const flagStored uint8 = 1 << 5
+const flagStored uint8 = 1 << 7 // bits 0-6: client.go and learn.go
 
 // keeper is the engine's side of the store; nil without one.
 type keeper struct {
@@ -358,6 +358,7 @@ func (e *Engine) adopt(conn Conn, sc savedClient, ok bool, now uint32, wall int6
 		default:
 			c.ident = sc.ident
 		}
+		e.identified(c)
 		if sc.eof {
 			c.flags |= flagEOF
 		}
