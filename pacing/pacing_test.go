@@ -2,7 +2,6 @@ package pacing
 
 import (
 	"bytes"
-	"math/bits"
 	"testing"
 	"time"
 )
@@ -134,20 +133,6 @@ func TestRandIntn(t *testing.T) {
 	}
 }
 
-func TestMul64(t *testing.T) {
-	r := Rand(3)
-	cases := [][2]uint64{{0, 0}, {1, ^uint64(0)}, {^uint64(0), ^uint64(0)}, {0xa0761d6478bd642f, 0xe7037ed1a0b428db}}
-	for range 1000 {
-		cases = append(cases, [2]uint64{r.Uint64(), r.Uint64()})
-	}
-	for _, c := range cases {
-		hi, lo := mul64(c[0], c[1])
-		if wantHi, wantLo := bits.Mul64(c[0], c[1]); hi != wantHi || lo != wantLo {
-			t.Errorf("mul64(%#x, %#x) = %#x %#x, want %#x %#x", c[0], c[1], hi, lo, wantHi, wantLo)
-		}
-	}
-}
-
 func TestClassicFirstAndIdentify(t *testing.T) {
 	c := NewClassic(7*time.Second, 1)
 	if c.First() != 7*time.Second {
@@ -162,8 +147,6 @@ func TestClassicFirstAndIdentify(t *testing.T) {
 	if st.Family != Silent {
 		t.Errorf("Identify(nil): family %v", st.Family)
 	}
-	var p Pacer = c // Classic is a Pacer
-	_ = p
 }
 
 func TestFamilyString(t *testing.T) {

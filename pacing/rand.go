@@ -1,5 +1,7 @@
 package pacing
 
+import "math/bits"
+
 // Rand is a small, fast, non-cryptographic generator (wyrand). The lines a
 // tarpit sends need to look like noise, not to resist prediction.
 type Rand uint64
@@ -7,19 +9,8 @@ type Rand uint64
 // Uint64 returns the next pseudo-random value.
 func (r *Rand) Uint64() uint64 {
 	*r += 0xa0761d6478bd642f
-	hi, lo := mul64(uint64(*r), uint64(*r)^0xe7037ed1a0b428db)
+	hi, lo := bits.Mul64(uint64(*r), uint64(*r)^0xe7037ed1a0b428db)
 	return hi ^ lo
-}
-
-func mul64(a, b uint64) (hi, lo uint64) {
-	const mask32 = 1<<32 - 1
-	a0, a1 := a&mask32, a>>32
-	b0, b1 := b&mask32, b>>32
-	w0 := a0 * b0
-	t := a1*b0 + w0>>32
-	w1, w2 := t&mask32, t>>32
-	w1 += a0 * b1
-	return a1*b1 + w2 + w1>>32, a * b
 }
 
 // Intn returns a value in [0, n) for small n.

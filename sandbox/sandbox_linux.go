@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -53,11 +52,6 @@ func apply(opts Options, id ids, _ []*os.File, r *Report) error {
 	return nil
 }
 
-// errUnavailable marks a layer this system does not offer. In modes on
-// and log, tarssh runs on without a layer that is missing or fails to
-// apply (each either applies to every thread or not at all), and says so.
-var errUnavailable = errors.New("unavailable")
-
 // newestLandlock is the highest Landlock ABI go-landlock knows; a newer
 // kernel is used at this level.
 var newestLandlock = landlock.V11
@@ -90,10 +84,10 @@ func setNoNewPrivs(psx bool) error {
 func applyLandlock(psx bool, r *Report) error {
 	abi, err := llsys.LandlockGetABIVersion()
 	if err != nil || abi < 1 {
-		return fmt.Errorf("landlock: %w (%v)", errUnavailable, err)
+		return fmt.Errorf("landlock: unavailable (%v)", err)
 	}
 	if abi < 8 && !psx {
-		return fmt.Errorf("landlock: %w (kernel ABI %d needs /proc to reach every thread)", errUnavailable, abi)
+		return fmt.Errorf("landlock: unavailable (kernel ABI %d needs /proc to reach every thread)", abi)
 	}
 	// No rules: nothing is allowed of what each ABI level can restrict.
 	if err := newestLandlock.BestEffort().Restrict(); err != nil {

@@ -100,7 +100,7 @@ func cond(arg uint, op seccomp.ScmpCompareOp, v ...uint64) seccomp.ScmpCondition
 // outside it are logged by the kernel instead of killing the process.
 func applySeccomp(logOnly bool, r *Report) error {
 	if api, err := seccomp.GetAPI(); err != nil || api < 3 {
-		return fmt.Errorf("seccomp: %w (libseccomp API level %d: %v)", errUnavailable, api, err)
+		return fmt.Errorf("seccomp: unavailable (libseccomp API level %d: %v)", api, err)
 	}
 	deny, mode := seccomp.ActKillProcess, "kill"
 	if logOnly {
@@ -126,7 +126,7 @@ func applySeccomp(logOnly bool, r *Report) error {
 func newFilter(deny seccomp.ScmpAction) (*seccomp.ScmpFilter, int, error) {
 	f, err := seccomp.NewFilter(deny)
 	if err != nil {
-		return nil, 0, fmt.Errorf("seccomp: %w (%v)", errUnavailable, err)
+		return nil, 0, fmt.Errorf("seccomp: unavailable (%v)", err)
 	}
 	if err := f.SetBadArchAction(deny); err != nil {
 		f.Release()

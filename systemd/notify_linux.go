@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -66,14 +65,6 @@ func dialDatagram(addr string) (int, error) {
 	return fd, nil
 }
 
-// Watchdog returns the watchdog interval systemd set, or 0 for none.
-func (n *Notifier) Watchdog() time.Duration {
-	if n == nil {
-		return 0
-	}
-	return n.watchdog
-}
-
 // Every is how often Heartbeat must be called: StatusEvery, or half the
 // watchdog interval if that is shorter, as sd_watchdog_enabled(3) advises.
 func (n *Notifier) Every() time.Duration {
@@ -113,12 +104,6 @@ func (n *Notifier) Stopping() {
 	if n != nil {
 		n.send([]byte("STOPPING=1\nSTATUS=shutting down"))
 	}
-}
-
-// Send sends an arbitrary notification (e.g. "STATUS=..."), reporting
-// whether systemd took it.
-func (n *Notifier) Send(state string) bool {
-	return n != nil && n.send([]byte(strings.TrimSuffix(state, "\n")))
 }
 
 func (n *Notifier) send(b []byte) bool {

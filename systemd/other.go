@@ -24,9 +24,6 @@ type Notifier struct{}
 // OpenNotifier returns nil: there is no systemd to notify.
 func OpenNotifier() (*Notifier, error) { return nil, nil }
 
-// Watchdog returns 0.
-func (n *Notifier) Watchdog() time.Duration { return 0 }
-
 // Every returns 0: no heartbeat is needed.
 func (n *Notifier) Every() time.Duration { return 0 }
 
@@ -35,9 +32,6 @@ func (n *Notifier) Heartbeat(tarpit.Stats) {}
 
 // Stopping does nothing.
 func (n *Notifier) Stopping() {}
-
-// Send does nothing and reports false.
-func (n *Notifier) Send(string) bool { return false }
 
 // Close does nothing.
 func (n *Notifier) Close() error { return nil }

@@ -105,7 +105,7 @@ func TestNotifierAbsentOrBad(t *testing.T) {
 	// A nil Notifier is usable and silent.
 	n.Heartbeat(tarpit.Stats{})
 	n.Stopping()
-	if n.Every() != 0 || n.Send("STATUS=x") || n.Close() != nil {
+	if n.Every() != 0 || n.Close() != nil {
 		t.Error("nil Notifier did something")
 	}
 	for _, env := range [][2]string{
@@ -137,7 +137,7 @@ func TestNotifierNeverBlocks(t *testing.T) {
 	defer n.Close()
 	start, refused := time.Now(), 0
 	for i := 0; i < 10000 && refused == 0; i++ {
-		if !n.Send("STATUS=" + strings.Repeat("x", 1000)) {
+		if !n.send([]byte("STATUS=" + strings.Repeat("x", 1000))) {
 			refused++
 		}
 		n.Heartbeat(tarpit.Stats{})

@@ -164,12 +164,11 @@ type Report struct {
 	RxQueued, RxQueuedSockets  int64 // bytes clients sent that the tarpit has not read, at the end
 	TxQueued                   int64 // bytes the tarpit wrote that are not yet acknowledged
 
-	CPU       time.Duration // tarpit user+system time in the window
-	CPUUser   time.Duration // the user part of CPU: the rest is the kernel's
-	GenCPU    time.Duration // the generator's workers' time in the window
-	Bytes     uint64        // received in the window
-	LoadAvg   string        // /proc/loadavg at the end
-	StartedAt time.Time
+	CPU     time.Duration // tarpit user+system time in the window
+	CPUUser time.Duration // the user part of CPU: the rest is the kernel's
+	GenCPU  time.Duration // the generator's workers' time in the window
+	Bytes   uint64        // received in the window
+	LoadAvg string        // /proc/loadavg at the end
 }
 
 func perConn(v int64, held int) float64 {

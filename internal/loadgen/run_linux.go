@@ -67,7 +67,7 @@ func Run(o Options) (*Report, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	r := &Report{N: o.N, Workers: o.Workers, Delay: o.Delay, Pacing: o.Pacing, Window: o.Window, StartedAt: time.Now()}
+	r := &Report{N: o.N, Workers: o.Workers, Delay: o.Delay, Pacing: o.Pacing, Window: o.Window}
 	pid, target := o.PID, o.Target
 	if o.Tarpit != "" {
 		tp, addr, err := startTarpit(o)
