@@ -1,7 +1,7 @@
-// Package systemd connects tarssh to systemd: it adopts the listening
-// sockets systemd passes (socket activation), reports readiness, status and
-// watchdog pings over one notify socket, and writes log records to the
-// journal with structured fields.
+// Package systemd connects tarssh to systemd: it checks and names the
+// descriptors systemd passes (socket activation and the fd store), reports
+// readiness, status and watchdog pings over one notify socket, and writes
+// log records to the journal with structured fields.
 //
 // Every socket is opened once, at start-up, before the sandbox forbids
 // creating sockets; afterwards only non-blocking writes on them are made,
@@ -9,14 +9,3 @@
 // Linux-only (the files ending in _linux.go); elsewhere the same API
 // reports that systemd is not there.
 package systemd
-
-import (
-	"os"
-)
-
-// Listener is a listening socket systemd passed in, with the name its
-// socket unit gave it (FileDescriptorName=, by default the unit's name).
-type Listener struct {
-	File *os.File
-	Name string
-}

@@ -15,8 +15,8 @@ const StatusEvery = 5 * time.Second
 
 var errNoSystemd = errors.New("systemd is only supported on Linux")
 
-// Listeners reports no activation: systemd runs only on Linux.
-func Listeners() (lns []Listener, rejected []error, activated bool) { return nil, nil, false }
+// Activation reports no activation: systemd runs only on Linux.
+func Activation() (passed []Passed, activated bool, err error) { return nil, false, nil }
 
 // Notifier does nothing outside Linux.
 type Notifier struct{}

@@ -149,13 +149,14 @@ func logSink(cfg *config.Config) (logging.Sink, error) {
 // listen returns the listeners to serve: those systemd passed (socket
 // activation), or else those bound from --listen. Under activation an
 // explicit --listen is refused (exit 64): systemd owns the addresses, and
-// the hardened unit could not bind others anyway.
+// the hardened unit could not bind others anyway. An inconsistent
+// activation environment is refused (exit 71) without touching any
+// descriptor.
 func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
-	passed, rejected, activated := systemd.Listeners()
-	// A passed descriptor tarssh cannot serve is a mistake in the socket
-	// unit: logged as an error so that the default verbosity shows it.
-	for _, err := range rejected {
+	passed, activated, err := systemd.Activation()
+	if err != nil {
 		log.Log(logging.New(logging.Error, "listen").Quote("error", err.Error(), "ERROR").Record())
+		return nil, exitOSErr
 	}
 	if !activated {
 		listeners, lerr := tarpit.Listen(cfg.Listen)
@@ -169,8 +170,17 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
 		}
 		return listeners, 0
 	}
-	var listeners []*os.File
+	served := systemd.Take(&passed, func(p systemd.Passed) bool { return p.Kind == systemd.Listening })
+	// What is left is a mistake in the socket unit: closed (it was passed
+	// to tarssh, so it is tarssh's) and reported as an error, which the
+	// default verbosity shows.
 	for _, p := range passed {
+		p.File.Close()
+		log.Log(logging.New(logging.Error, "listen").Str("name", p.Name, "SOCKET_NAME").
+			Quote("error", "systemd passed a "+p.Kind.String()+" where a listening socket belongs; closed it", "ERROR").Record())
+	}
+	var listeners []*os.File
+	for _, p := range served {
 		listeners = append(listeners, p.File)
 	}
 	fail := func(status int, msg string) ([]*os.File, int) {
@@ -187,7 +197,7 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
 	case len(listeners) == 0:
 		return fail(exitOSErr, "systemd passed no listening stream socket")
 	}
-	for _, p := range passed {
+	for _, p := range served {
 		log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(p.File), "LOCAL_ADDR").
 			Str("name", p.Name, "SOCKET_NAME").Record())
 	}

@@ -131,6 +131,7 @@ func TestSocketActivationRefusals(t *testing.T) {
 		name   string
 		args   string
 		passed func(t *testing.T) *os.File
+		env    []string
 		status int
 		log    string
 	}{{
@@ -153,9 +154,29 @@ func TestSocketActivationRefusals(t *testing.T) {
 		},
 		status: 71,
 		log:    `listen, error: "systemd passed no listening stream socket"`,
+	}, {
+		// Issue 9: descriptors 4 to 12 are not ours (the Go runtime's, or
+		// closed); nothing is wrapped, closed or served.
+		name: "LISTEN_FDS above what was passed",
+		passed: func(t *testing.T) *os.File {
+			f, _ := tcpListenerFile(t)
+			return f
+		},
+		env:    []string{"LISTEN_FDS=10", "LISTEN_FDNAMES=tarssh" + strings.Repeat(":x", 9)},
+		status: 71,
+		log:    `listen, error: "bad socket activation environment: LISTEN_FDS=10 but descriptor 4 `,
+	}, {
+		name: "LISTEN_FDS beyond any bound",
+		passed: func(t *testing.T) *os.File {
+			f, _ := tcpListenerFile(t)
+			return f
+		},
+		env:    []string{"LISTEN_FDS=99999999999999999999"},
+		status: 71,
+		log:    `listen, error: "bad socket activation environment: LISTEN_FDS=\"99999999999999999999\" is not a count from 0 to 1048576"`,
 	}} {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd, stderr := startActivated(t, tt.args, []*os.File{tt.passed(t)})
+			cmd, stderr := startActivated(t, tt.args, []*os.File{tt.passed(t)}, tt.env...)
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
 			select {
