@@ -41,17 +41,32 @@ test: build test-deps
 	$(GO) vet $(PKGS)
 	TARSSH_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 $(PKGS)
 
-# bench: the engine's scheduler on synthetic clients, then the load test:
-# BENCH_N loopback clients held against bin/tarssh at --delay 10, measured
-# over BENCH_WINDOW seconds of steady state, with classic pacing (issue 2's
-# targets) and with adaptive pacing (the default): about 3.5 minutes.
+# bench (about 8 minutes): the engine's scheduler on synthetic clients, then
+# BENCH_N loopback clients held through the same plain client (a blocking
+# reader per connection, as real clients) against tarssh (adaptive and
+# classic pacing), endlessh (Debian's) and the Rust tarssh 0.7.0 when built
+# at RUST_TARSSH, interleaved over BENCH_ROUNDS rounds, with our ratio to
+# each; then tarssh at 1,000 and 5,000 clients (the scaling curve), and once
+# through the batch client (what loopback adds). Every tarpit at a 10 s delay.
 BENCH_N      ?= 19500
-BENCH_WINDOW ?= 60
+BENCH_WINDOW ?= 20
+BENCH_ROUNDS ?= 2
+RUST_TARSSH  ?= /tmp/anchors/tarssh/target/release/tarssh
+BENCH_LOGS   ?= /tmp/tarssh-bench
+BENCH_LOAD   := ./bin/tarssh-load --window $(BENCH_WINDOW) --delay 10 --log-dir $(BENCH_LOGS)
+BENCH_OURS   := --ours 'tarssh=$(BIN) -l 127.0.0.1:{port} -d 10 -c 200000' \
+	--ours 'tarssh-classic=$(BIN) -l 127.0.0.1:{port} -d 10 -c 200000 --pacing classic'
 bench: build
 	$(GO) build -o bin/tarssh-load ./cmd/tarssh-load
 	$(GO) test -run '^$$' -bench . -benchmem ./tarpit/
-	./bin/tarssh-load --tarpit $(BIN) -n $(BENCH_N) --delay 10 --pacing classic --window $(BENCH_WINDOW)
-	./bin/tarssh-load --tarpit $(BIN) -n $(BENCH_N) --delay 10 --pacing adaptive --window $(BENCH_WINDOW)
+	@mkdir -p $(BENCH_LOGS)
+	@command -v endlessh >/dev/null || { echo "bench: endlessh is missing: apt-get install endlessh"; exit 1; }
+	@if [ -x "$(RUST_TARSSH)" ]; then rust="rust-tarssh=$(RUST_TARSSH) -l 127.0.0.1:{port} -d 10 -c 200000"; \
+	else echo "bench: the Rust tarssh is missing at RUST_TARSSH=$(RUST_TARSSH): compared without it"; rust=; fi; \
+	$(BENCH_LOAD) -q -n $(BENCH_N) --rounds $(BENCH_ROUNDS) $(BENCH_OURS) \
+		--other 'endlessh=endlessh -4 -p {port} -d 10000 -m 200000' $${rust:+--other "$$rust"}
+	@for n in 1000 5000; do $(BENCH_LOAD) -q -n $$n --rounds 1 --ours 'tarssh=$(BIN) -l 127.0.0.1:{port} -d 10 -c 200000'; done
+	./bin/tarssh-load -q --window $(BENCH_WINDOW) -n $(BENCH_N) --client batch --tarpit $(BIN)
 
 lint: deps
 	@$(GO) mod tidy -diff >/dev/null || { $(GO) mod tidy -diff; echo 'go.mod/go.sum are not tidy: run go mod tidy'; exit 1; }

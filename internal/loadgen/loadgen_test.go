@@ -1,10 +1,12 @@
 package loadgen
 
 import (
+	"bytes"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,8 +17,9 @@ func TestMain(m *testing.M) {
 }
 
 // TestRunTarssh holds 200 connections against the real tarssh binary
-// ($TARSSH_BIN, else built), split over two workers, and checks what the
-// generator reports.
+// ($TARSSH_BIN, else built), split over two workers, through each client
+// and started either as tarssh or as any tarpit's command line, and checks
+// what the generator reports.
 func TestRunTarssh(t *testing.T) {
 	t.Parallel()
 	bin := os.Getenv("TARSSH_BIN") // make test: the binary it built
@@ -26,10 +29,46 @@ func TestRunTarssh(t *testing.T) {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
 	}
-	r, err := Run(Options{Tarpit: bin, N: 200, Workers: 2, Delay: time.Second, Pacing: "classic",
-		Settle: 1500 * time.Millisecond, Window: 2500 * time.Millisecond})
+	base := Options{N: 200, Workers: 2, Delay: time.Second, Settle: 1500 * time.Millisecond, Window: 2500 * time.Millisecond}
+	for _, tt := range []struct {
+		name string
+		set  func(o *Options)
+	}{
+		{"plain", func(o *Options) { o.Tarpit, o.TarpitArgs, o.Pacing = bin, []string{"-v"}, "classic" }},
+		{"batch", func(o *Options) {
+			o.Tarpit, o.TarpitArgs, o.Pacing, o.Client = bin, []string{"-v"}, "classic", ClientBatch
+		}},
+		{"command", func(o *Options) {
+			o.Command = []string{bin, "-l", "127.0.0.1:{port}", "-d", "1", "--pacing", "classic", "-c", "1000", "-v"}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := base
+			tt.set(&o)
+			checkRun(t, o)
+		})
+	}
+}
+
+func checkRun(t *testing.T, o Options) {
+	var log bytes.Buffer
+	o.TarpitLog = &log
+	r, err := Run(o)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v; tarpit's log:\n%s", err, log.String())
+	}
+	if want := o.Client; want != "" && r.Client != want || want == "" && r.Client != ClientPlain {
+		t.Errorf("client %q, want %q (default %q)", r.Client, want, ClientPlain)
+	}
+	if len(o.Command) > 0 && (!strings.HasPrefix(r.Command, o.Command[0]+" -l 127.0.0.1:") || strings.Contains(r.Command, "{port}")) {
+		t.Errorf("command %q: want %v with the port", r.Command, o.Command)
+	}
+	if !strings.Contains(log.String(), "listen") {
+		t.Errorf("the tarpit's log did not reach TarpitLog: %q", log.String())
+	}
+	if r.Voluntary <= 0 || r.Involuntary < 0 || r.WakeupsPerSec() <= 0 {
+		t.Errorf("context switches: %d voluntary, %d involuntary: the tarpit must have woken to serve", r.Voluntary, r.Involuntary)
 	}
 	t.Log("\n" + r.Format())
 	checks := []struct {
@@ -141,6 +180,11 @@ func TestValidate(t *testing.T) {
 		{"no target", Options{PID: 1, N: 10}, false},
 		{"negative workers", Options{Tarpit: "bin/tarssh", N: 10, Workers: -1}, false},
 		{"too many per worker", Options{Tarpit: "bin/tarssh", N: 19500, Workers: 1}, false},
+		{"command", Options{Command: []string{"endlessh", "-p", "{port}"}, N: 10}, true},
+		{"command without port", Options{Command: []string{"endlessh", "-p", "2222"}, N: 10}, false},
+		{"command and tarpit", Options{Command: []string{"endlessh", "-p", "{port}"}, Tarpit: "bin/tarssh", N: 10}, false},
+		{"batch client", Options{Tarpit: "bin/tarssh", N: 10, Client: ClientBatch}, true},
+		{"unknown client", Options{Tarpit: "bin/tarssh", N: 10, Client: "fast"}, false},
 	}
 	for _, tt := range tests {
 		if err := tt.o.Validate(); (err == nil) != tt.ok {

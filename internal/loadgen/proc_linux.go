@@ -48,6 +48,24 @@ func procCPU(pid int) (user, sys time.Duration, err error) {
 	return time.Duration(ut) * time.Second / userHZ, time.Duration(st) * time.Second / userHZ, nil
 }
 
+// procSwitches sums the voluntary and involuntary context switches of a
+// process's live threads.
+func procSwitches(pid int) (voluntary, involuntary int64, err error) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, t := range tasks {
+		f, err := kvFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, t.Name()))
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		voluntary += f["voluntary_ctxt_switches"]
+		involuntary += f["nonvoluntary_ctxt_switches"]
+	}
+	return voluntary, involuntary, nil
+}
+
 // procThreads returns a process's thread count.
 func procThreads(pid int) (int, error) {
 	f, err := kvFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -142,9 +160,10 @@ func listening(pid int, addr netip.AddrPort) bool {
 	}
 	a := addr.Addr().As4()
 	local := fmt.Sprintf("%02X%02X%02X%02X:%04X", a[3], a[2], a[1], a[0], addr.Port())
+	any := fmt.Sprintf("00000000:%04X", addr.Port()) // every address, as other tarpits listen
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
-		if len(f) > 3 && f[1] == local && f[3] == "0A" { // 0A: LISTEN
+		if len(f) > 3 && (f[1] == local || f[1] == any) && f[3] == "0A" { // 0A: LISTEN
 			return true
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -67,15 +68,16 @@ func Run(o Options) (*Report, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	r := &Report{N: o.N, Workers: o.Workers, Delay: o.Delay, Pacing: o.Pacing, Window: o.Window}
+	r := &Report{N: o.N, Workers: o.Workers, Delay: o.Delay, Pacing: o.Pacing, Window: o.Window, Client: o.Client}
 	pid, target := o.PID, o.Target
-	if o.Tarpit != "" {
+	if o.Tarpit != "" || len(o.Command) > 0 {
 		tp, addr, err := startTarpit(o)
 		if err != nil {
 			return nil, err
 		}
 		defer tp.stop()
 		pid, target = tp.cmd.Process.Pid, addr.String()
+		r.Command = strings.Join(tp.cmd.Args, " ")
 		time.Sleep(time.Second) // let the runtime finish starting
 	}
 	ap, err := parseTarget(target)
@@ -148,6 +150,10 @@ func Run(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	vol0, invol0, err := procSwitches(pid)
+	if err != nil {
+		return nil, err
+	}
 	gen0 := workersCPU(workers)
 	w0 := time.Now()
 	o.Progress("measuring for %s", o.Window)
@@ -156,7 +162,12 @@ func Run(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	vol1, invol1, err := procSwitches(pid)
+	if err != nil {
+		return nil, err
+	}
 	r.Window = time.Since(w0)
+	r.Voluntary, r.Involuntary = vol1-vol0, invol1-invol0
 	r.CPUUser, r.CPU = user1-user0, user1+sys1-user0-sys0
 	r.GenCPU = workersCPU(workers) - gen0
 	s, err := askAll("report")
@@ -224,6 +235,9 @@ func (o *Options) defaults() error {
 	if o.Ident == "" {
 		o.Ident = DefaultIdent
 	}
+	if o.Client == "" {
+		o.Client = ClientPlain
+	}
 	if o.Progress == nil {
 		o.Progress = func(string, ...any) {}
 	}
@@ -240,13 +254,25 @@ func startTarpit(o Options) (*proc, netip.AddrPort, error) {
 		if err != nil {
 			return nil, addr, err
 		}
-		args := append([]string{"-l", addr.String(), "-d", strconv.Itoa(int(o.Delay / time.Second)),
-			"-c", strconv.Itoa(o.N + 64)}, o.TarpitArgs...)
-		if o.Pacing != "" {
-			args = append(args, "--pacing", o.Pacing)
+		var cmd *exec.Cmd
+		if len(o.Command) > 0 {
+			args := make([]string, len(o.Command))
+			for i, a := range o.Command {
+				args[i] = strings.ReplaceAll(a, "{port}", strconv.Itoa(int(addr.Port())))
+			}
+			cmd = exec.Command(args[0], args[1:]...)
+		} else {
+			args := append([]string{"-l", addr.String(), "-d", strconv.Itoa(int(o.Delay / time.Second)),
+				"-c", strconv.Itoa(o.N + 64)}, o.TarpitArgs...)
+			if o.Pacing != "" {
+				args = append(args, "--pacing", o.Pacing)
+			}
+			cmd = exec.Command(o.Tarpit, args...)
 		}
-		cmd := exec.Command(o.Tarpit, args...)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if o.TarpitLog != nil {
+			cmd.Stdout, cmd.Stderr = o.TarpitLog, o.TarpitLog
+		}
 		p, err := start(cmd, &proc{})
 		if err != nil {
 			return nil, addr, err
@@ -292,7 +318,7 @@ func startWorkers(o Options, target string) ([]*proc, error) {
 	for first := 0; first < o.N; first += per {
 		spec, _ := json.Marshal(workerSpec{
 			Target: target, First: first, Count: min(per, o.N-first), Ident: o.Ident,
-			InFlight: o.InFlight, ConnectTimeout: o.ConnectTimeout,
+			InFlight: o.InFlight, ConnectTimeout: o.ConnectTimeout, Client: o.Client,
 		})
 		cmd := exec.Command(self)
 		cmd.Env = append(os.Environ(), workerEnv+"="+string(spec))
