@@ -82,7 +82,27 @@ var (
 	ErrVersion = errors.New("version requested")
 )
 
-func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(format, a...)} }
+// usagef formats a UsageError, quoting at most maxQuoted bytes of each
+// string argument: an error line must stay a line, whatever was passed.
+func usagef(format string, a ...any) error {
+	for i, v := range a {
+		if s, ok := v.(string); ok && len(s) > maxQuoted {
+			a[i] = s[:maxQuoted] + "..."
+		}
+	}
+	return &UsageError{fmt.Sprintf(format, a...)}
+}
+
+// maxQuoted bounds how much of a bad argument an error line repeats.
+const maxQuoted = 64
+
+// quoteArg quotes at most maxQuoted bytes of s.
+func quoteArg(s string) string {
+	if len(s) > maxQuoted {
+		return strconv.Quote(s[:maxQuoted]) + "..."
+	}
+	return strconv.Quote(s)
+}
 
 // raw holds flag values before they are checked.
 type raw struct {
@@ -174,7 +194,7 @@ func Parse(args []string) (*Config, error) {
 	var r raw
 	fs := flagSet(&c, &r)
 	if err := fs.Parse(args); err != nil {
-		return nil, usagef("%s", flagError(err))
+		return nil, &UsageError{flagError(err)}
 	}
 	switch {
 	case r.help:
@@ -231,6 +251,10 @@ func Parse(args []string) (*Config, error) {
 func flagError(err error) string {
 	var bad *pflag.InvalidValueError
 	if !errors.As(err, &bad) {
+		// "unknown flag: --x" and the like repeat the argument: bound it.
+		if s := err.Error(); len(s) > 2*maxQuoted {
+			return s[:2*maxQuoted] + "..."
+		}
 		return err.Error()
 	}
 	f := bad.GetFlag()
@@ -238,10 +262,16 @@ func flagError(err error) string {
 	if f.Shorthand != "" {
 		name = "-" + f.Shorthand + "/" + name
 	}
-	return fmt.Sprintf("%s %q: %v", name, bad.GetValue(), errors.Unwrap(bad))
+	return fmt.Sprintf("%s %s: %v", name, quoteArg(bad.GetValue()), errors.Unwrap(bad))
 }
 
+// MaxListen bounds -l/--listen: the engine numbers its listeners in a byte.
+const MaxListen = 255
+
 func parseListen(addrs []string) ([]netip.AddrPort, error) {
+	if len(addrs) > MaxListen {
+		return nil, usagef("-l/--listen: at most %d addresses", MaxListen)
+	}
 	var out []netip.AddrPort
 	seen := map[netip.AddrPort]bool{}
 	for _, s := range addrs {
@@ -344,31 +374,66 @@ func addrError(s string) error {
 }
 
 func parseCount(flag, s string, max int) (int, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n < 1 || n > int64(max) {
+	n, ok := digits(strings.TrimSpace(s))
+	if !ok || n < 1 || n > uint64(max) {
 		return 0, usagef("%s %q: want a whole number from 1 to %d", flag, s, max)
 	}
 	return int(n), nil
 }
 
+// parseSeconds reads plain decimal seconds, "10" or "2.5": the syntax
+// -c and the ports share (digits, here with one optional fraction), not
+// Go's float syntax ("1_0", "0x1p3", "1e1").
 func parseSeconds(flag, s string) (time.Duration, error) {
+	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
+	_, wholeOK := digits(whole)
+	_, fracOK := digits(frac)
+	if !wholeOK || strings.Contains(s, ".") && !fracOK {
+		return 0, usagef("%s %q: want seconds from %g to %d, e.g. 10 or 2.5", flag, s, MinSeconds, MaxSeconds)
+	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(v) || v < MinSeconds || v > MaxSeconds {
-		return 0, usagef("%s %q: want seconds from %g to %d", flag, s, MinSeconds, MaxSeconds)
+		return 0, usagef("%s %q: want seconds from %g to %d, e.g. 10 or 2.5", flag, s, MinSeconds, MaxSeconds)
 	}
 	return time.Duration(math.Round(v * float64(time.Second))), nil
+}
+
+// digits parses s as ASCII decimal digits only (no sign, no spaces inside,
+// no base prefix or underscores); values beyond 19 digits are refused.
+func digits(s string) (uint64, bool) {
+	if s == "" || len(s) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(s[i]-'0')
+	}
+	return n, true
 }
 
 // checkIdentity makes sure --user, --group and --chroot name things that
 // exist, so a typo fails at once rather than after the listeners are bound.
 func checkIdentity(c *Config, r *raw) error {
 	if r.user.set {
-		if _, err := LookupUser(c.User); err != nil {
+		u, err := LookupUser(c.User)
+		if err == nil {
+			if _, err = ParseID(u.Uid); err == nil {
+				_, err = ParseID(u.Gid)
+			}
+		}
+		if err != nil {
 			return usagef("-u/--user %q: %v", c.User, err)
 		}
 	}
 	if r.group.set {
-		if _, err := LookupGroup(c.Group); err != nil {
+		g, err := LookupGroup(c.Group)
+		if err == nil {
+			_, err = ParseID(g.Gid)
+		}
+		if err != nil {
 			return usagef("-g/--group %q: %v", c.Group, err)
 		}
 	}
@@ -387,12 +452,28 @@ func checkIdentity(c *Config, r *raw) error {
 	return nil
 }
 
+// MaxID is the largest user or group ID: 4294967295 is (uid_t)-1, which
+// setresuid(2) and setresgid(2) take as "leave unchanged".
+const MaxID = 1<<32 - 2
+
+// ParseID reads a numeric user or group ID, 0 to MaxID.
+func ParseID(s string) (int, error) {
+	n, ok := digits(s)
+	if !ok || n > MaxID {
+		return 0, fmt.Errorf("ID %s is not a number from 0 to %d", quoteArg(s), MaxID)
+	}
+	return int(n), nil
+}
+
 // LookupUser finds a user by name or numeric ID.
 func LookupUser(s string) (*user.User, error) {
 	if s == "" {
 		return nil, errors.New("empty user name")
 	}
-	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
+	if _, ok := digits(s); ok {
+		if _, err := ParseID(s); err != nil {
+			return nil, err
+		}
 		if u, err := user.LookupId(s); err == nil {
 			return u, nil
 		}
@@ -410,7 +491,10 @@ func LookupGroup(s string) (*user.Group, error) {
 	if s == "" {
 		return nil, errors.New("empty group name")
 	}
-	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
+	if _, ok := digits(s); ok {
+		if _, err := ParseID(s); err != nil {
+			return nil, err
+		}
 		return &user.Group{Gid: s, Name: s}, nil
 	}
 	g, err := user.LookupGroup(s)

@@ -50,6 +50,9 @@ func TestFlags(t *testing.T) {
 		{"--delay 0.05", func(c *Config) bool { return c.Delay == 50*time.Millisecond }},
 		{"-d 86400", func(c *Config) bool { return c.Delay == 86400*time.Second }},
 		{"-d 0.01", func(c *Config) bool { return c.Delay == 10*time.Millisecond }},
+		{"-d 007.50", func(c *Config) bool { return c.Delay == 7500*time.Millisecond }},
+		{"-u 4294967294 -g 0", func(c *Config) bool { return c.User == "4294967294" && c.Group == "0" }},
+		{strings.TrimSpace(strings.Repeat("-l 127.0.0.1:0 ", 255)), func(c *Config) bool { return len(c.Listen) == 255 }},
 		{"-t 5", func(c *Config) bool { return c.Timeout == 5*time.Second }},
 		{"--timeout 1.5", func(c *Config) bool { return c.Timeout == 1500*time.Millisecond }},
 		{"-v", func(c *Config) bool { return c.Verbose == 1 }},
@@ -105,6 +108,35 @@ func TestHelpVersion(t *testing.T) {
 		"--log-target", "--user", "--group", "--chroot", "--sandbox", "--help", "--version"} {
 		if !strings.Contains(u, f) {
 			t.Errorf("Usage() lacks %s", f)
+		}
+	}
+}
+
+func manyListen(n int) []string {
+	var args []string
+	for range n {
+		args = append(args, "-l", "127.0.0.1:0")
+	}
+	return args
+}
+
+// TestBadInputBounded: a huge bad argument is quoted only in part, so an
+// error stays one short line.
+func TestBadInputBounded(t *testing.T) {
+	big := strings.Repeat("x", 100<<10)
+	for _, args := range [][]string{
+		{"-d", big}, {"-c", big}, {"-l", big}, {"--allow", big}, {"-u", big}, {"-g", big},
+		{"--chroot", "/" + big}, {"--sandbox", big}, {"--log-target", big}, {"--pacing", big},
+		{big}, {"--" + big}, {"-d", "1", "-d", big}, {"--disable-log-level=" + big},
+	} {
+		_, err := Parse(args)
+		var ue *UsageError
+		if !errors.As(err, &ue) {
+			t.Errorf("Parse(%.20q...): %v, want a UsageError", args, err)
+			continue
+		}
+		if msg := ue.Error(); len(msg) > 300 || strings.Contains(msg, "\n") || !strings.Contains(msg, "xxxx") {
+			t.Errorf("Parse(%.20q...): message of %d bytes: %.400q", args, len(msg), msg)
 		}
 	}
 }
@@ -198,6 +230,25 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-t", "1e999"}, []string{"--timeout", `"1e999"`}},
 		{[]string{"-t", "0x"}, []string{"--timeout", `"0x"`}},
 		{[]string{"-t", "100000"}, []string{"--timeout", `"100000"`}},
+		// One number syntax for every count and duration: decimal digits,
+		// durations with one optional fraction (issue 9).
+		{[]string{"-d", "1_0"}, []string{"--delay", `"1_0"`}},
+		{[]string{"-d", "0x1p3"}, []string{"--delay", `"0x1p3"`}},
+		{[]string{"-d", "0x10"}, []string{"--delay", `"0x10"`}},
+		{[]string{"-d", "1e1"}, []string{"--delay", `"1e1"`}},
+		{[]string{"-d", ".5"}, []string{"--delay", `".5"`}},
+		{[]string{"-d", "5."}, []string{"--delay", `"5."`}},
+		{[]string{"-d", "+5"}, []string{"--delay", `"+5"`}},
+		{[]string{"-t", "1_0"}, []string{"--timeout", `"1_0"`}},
+		{[]string{"-c", "1_000"}, []string{"--max-clients", `"1_000"`}},
+		{[]string{"-c", "+5"}, []string{"--max-clients", `"+5"`}},
+		// IDs: 4294967295 is (uid_t)-1, "unchanged" to setresuid.
+		{[]string{"-u", "4294967295"}, []string{"--user", `"4294967295"`, "0 to 4294967294"}},
+		{[]string{"-g", "4294967295"}, []string{"--group", `"4294967295"`, "0 to 4294967294"}},
+		{[]string{"-u", "99999999999"}, []string{"--user", `"99999999999"`, "0 to 4294967294"}},
+		{[]string{"-g", "18446744073709551616"}, []string{"--group"}},
+		// More listeners than the engine numbers.
+		{manyListen(256), []string{"--listen", "at most 255"}},
 		// A flag given twice.
 		{[]string{"-c", "5", "-c", "6"}, []string{"--max-clients", `"6"`, "more than once"}},
 		{[]string{"-c", "5", "--max-clients", "5"}, []string{"--max-clients", `"5"`, "more than once"}},

@@ -42,12 +42,16 @@ func dropPrivileges(id ids, chroot string, r *Report) error {
 // checkIDs verifies that the process holds only id's IDs and cannot take
 // root back: a drop that can be undone is no drop.
 func checkIDs(id ids) error {
+	// The kernel's IDs are unsigned 32-bit numbers, which heldIDs returns
+	// as C ints: 4294967294 comes back as -2. Compare and print them
+	// unsigned.
 	ruid, euid, suid, rgid, egid, sgid := heldIDs()
-	if id.uid >= 0 && (ruid != id.uid || euid != id.uid || suid != id.uid) {
-		return fmt.Errorf("user IDs are %d/%d/%d, want %d", ruid, euid, suid, id.uid)
+	u := func(v int) uint32 { return uint32(v) }
+	if id.uid >= 0 && (u(ruid) != u(id.uid) || u(euid) != u(id.uid) || u(suid) != u(id.uid)) {
+		return fmt.Errorf("user IDs are %d/%d/%d, want %d", u(ruid), u(euid), u(suid), id.uid)
 	}
-	if id.gid >= 0 && (rgid != id.gid || egid != id.gid || sgid != id.gid) {
-		return fmt.Errorf("group IDs are %d/%d/%d, want %d", rgid, egid, sgid, id.gid)
+	if id.gid >= 0 && (u(rgid) != u(id.gid) || u(egid) != u(id.gid) || u(sgid) != u(id.gid)) {
+		return fmt.Errorf("group IDs are %d/%d/%d, want %d", u(rgid), u(egid), u(sgid), id.gid)
 	}
 	if groups, err := unix.Getgroups(); err != nil || len(groups) > 0 {
 		return fmt.Errorf("supplementary groups %v remain (%v)", groups, err)

@@ -13,7 +13,6 @@ package sandbox
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/tarssh/tarssh/config"
@@ -107,13 +106,7 @@ func lookupIDs(opts Options) (ids, error) {
 	return id, nil
 }
 
-func atoid(s string) (int, error) {
-	n, err := strconv.ParseUint(s, 10, 32)
-	if err != nil || n == 1<<32-1 { // -1 means "unchanged" to set*id
-		return 0, fmt.Errorf("bad ID %q", s)
-	}
-	return int(n), nil
-}
+func atoid(s string) (int, error) { return config.ParseID(s) }
 
 // PrivdropRecord is the "privdrop, enabled: ..." log line.
 func (r *Report) PrivdropRecord() logging.Record {

@@ -39,6 +39,15 @@ func main() {
 }
 
 func run(args []string) int {
+	// Signals first, before anything is written: a log reader gone at
+	// start-up (tarssh 2>&1 | true) must make writes fail, not kill tarssh
+	// with SIGPIPE, and no signal arriving during start-up may take Go's
+	// default action.
+	signal.Ignore(syscall.SIGPIPE)
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, infoSignals...)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+
 	cfg, err := config.Parse(args)
 	switch {
 	case errors.Is(err, config.ErrHelp):
@@ -63,13 +72,6 @@ func run(args []string) int {
 	if sinkErr != nil {
 		log.Log(logging.New(logging.Error, "journal").Quote("error", sinkErr.Error(), "ERROR").Str("fallback", "console", "").Record())
 	}
-
-	// Signals first, so that none arriving during start-up takes Go's
-	// default action.
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, infoSignals...)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	signal.Ignore(syscall.SIGPIPE)
 
 	listeners, status := listen(cfg, log)
 	if status != 0 {
@@ -213,12 +215,10 @@ func newPacer(cfg *config.Config) pacing.Pacer {
 	return pacing.NewAdaptive(cfg.Delay, seed)
 }
 
-// logLevel maps the -v count to the most verbose level shown: errors only
-// by default (as tarssh documents; 0.7.0 itself showed nothing at all),
-// then info, debug and trace.
+// logLevel maps the -v count to the most verbose level shown: errors and
+// warnings by default (a missing sandbox layer or an accept error burst is
+// something the operator of a hardened service must see), then info, debug
+// and trace.
 func logLevel(v int) logging.Level {
-	if v == 0 {
-		return logging.Error
-	}
 	return min(logging.Warn+logging.Level(v), logging.Trace)
 }

@@ -428,6 +428,11 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"extra"}, []string{"extra"}},
 		{[]string{"-u", "no-such-user-tarssh"}, []string{"--user", "no-such-user-tarssh"}},
 		{[]string{"--chroot", "relative"}, []string{"--chroot", "relative"}},
+		// Issue 9: refused before anything is bound, not after.
+		{append(strings.Fields(strings.Repeat("-l 127.0.0.1:0 ", 256)), "-v"), []string{"--listen", "at most 255"}},
+		{[]string{"-u", "4294967295", "-l", "127.0.0.1:0", "-v"}, []string{"--user", "4294967295"}},
+		{[]string{"-g", "4294967295", "-l", "127.0.0.1:0", "-v"}, []string{"--group", "4294967295"}},
+		{[]string{"-d", "0x1p3"}, []string{"--delay", "0x1p3"}},
 	} {
 		cmd := exec.Command(tarssh(t), tt.args...)
 		var stdout, stderr bytes.Buffer
@@ -444,7 +449,7 @@ func TestBadFlags(t *testing.T) {
 				errLines = append(errLines, l)
 			}
 		}
-		if len(errLines) != 1 || stdout.Len() != 0 {
+		if len(errLines) != 1 || stdout.Len() != 0 || strings.Count(stderr.String(), "\n") != 1 {
 			t.Errorf("tarssh %q: stdout %q, stderr %q; want one error line", tt.args, stdout.String(), stderr.String())
 			continue
 		}
