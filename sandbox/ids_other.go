@@ -1,11 +1,12 @@
-//go:build unix && !linux && !freebsd && !openbsd
+//go:build unix && !linux
 
 package sandbox
 
 import "golang.org/x/sys/unix"
 
-// setIDs sets id. Without setresuid, setuid by root sets the real,
-// effective and saved IDs together.
+// setIDs sets id; credentials are per process here. Run by root, setgid and
+// setuid set the real, effective and saved IDs together (POSIX), so no
+// system needs setresuid for it.
 func setIDs(id ids) error {
 	if err := unix.Setgroups(nil); err != nil {
 		return err
@@ -19,4 +20,13 @@ func setIDs(id ids) error {
 		return unix.Setuid(id.uid)
 	}
 	return nil
+}
+
+// heldIDs returns the user and group IDs. The saved IDs cannot be read
+// portably; setuid(0) failing, which checkIDs also checks, shows that the
+// saved user ID is not root.
+func heldIDs() (ruid, euid, suid, rgid, egid, sgid int) {
+	ruid, euid = unix.Getuid(), unix.Geteuid()
+	rgid, egid = unix.Getgid(), unix.Getegid()
+	return ruid, euid, euid, rgid, egid, egid
 }

@@ -1,4 +1,4 @@
-//go:build !(linux || freebsd || dragonfly)
+//go:build !linux && !freebsd
 
 package tarpit
 
@@ -8,6 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// acceptRaw accepts and makes the socket non-blocking: these systems may
+// lack accept4.
 func acceptRaw(lfd int) (a accepted, err error) {
 	syscall.ForkLock.RLock() // no accept4 here: keep a fork from inheriting fd
 	fd, sa, err := unix.Accept(lfd)

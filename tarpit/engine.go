@@ -83,7 +83,7 @@ type Config struct {
 type Stats struct {
 	Uptime       time.Duration
 	Clients      int
-	Total        uint64        // clients accepted since start
+	Total        uint64        // clients trapped since start (not the Allowed)
 	Bytes        uint64        // bytes sent since start
 	Longest      time.Duration // the longest current hold
 	LogsDropped  uint64

@@ -34,7 +34,7 @@ func Listen(addrs []netip.AddrPort) ([]*os.File, *ListenError) {
 		if errors.As(err, &oe) {
 			err = oe.Err
 		}
-		return nil, &ListenError{ap, ErrorText(err)}
+		return nil, &ListenError{ap, err}
 	}
 	for _, ap := range addrs {
 		network := "tcp4"
@@ -60,10 +60,15 @@ func Listen(addrs []netip.AddrPort) ([]*os.File, *ListenError) {
 // ListenError is a failure to bind Addr.
 type ListenError struct {
 	Addr netip.AddrPort
-	Err  string // as tarssh prints errors: "Address already in use (os error 98)"
+	Err  error // the system's error, e.g. unix.EADDRINUSE
 }
 
-func (e *ListenError) Error() string { return "listen on " + e.Addr.String() + ": " + e.Err }
+// Error says it as tarssh prints errors: "listen on 0.0.0.0:22: Address
+// already in use (os error 98)".
+func (e *ListenError) Error() string { return "listen on " + e.Addr.String() + ": " + ErrorText(e.Err) }
+
+// Unwrap lets errors.Is see the cause.
+func (e *ListenError) Unwrap() error { return e.Err }
 
 // FromFile checks that f (e.g. passed by systemd) is a listening stream
 // socket and returns it ready for the engine: non-blocking and known to the
@@ -97,29 +102,11 @@ func FromFile(f *os.File) (*os.File, error) {
 
 // LocalAddr returns the address a listener is bound to, for the log.
 func LocalAddr(f *os.File) string {
-	var out string
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return "?"
+	sa := sockname(f)
+	if ap := addrPort(sa); ap.IsValid() {
+		return ap.String()
 	}
-	rc.Control(func(fd uintptr) {
-		sa, err := unix.Getsockname(int(fd))
-		if err != nil {
-			out = "?"
-			return
-		}
-		out = sockaddrString(sa)
-	})
-	return out
-}
-
-func sockaddrString(sa unix.Sockaddr) string {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)).String()
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port)).String()
-	case *unix.SockaddrUnix:
+	if sa, ok := sa.(*unix.SockaddrUnix); ok {
 		if sa.Name == "" {
 			return "unix:(unnamed)"
 		}
@@ -128,7 +115,29 @@ func sockaddrString(sa unix.Sockaddr) string {
 	return "?"
 }
 
-func localAddrPort(f *os.File) netip.AddrPort {
-	ap, _ := netip.ParseAddrPort(LocalAddr(f))
-	return ap
+// localAddrPort returns the IP address and port f is bound to, or the zero
+// AddrPort for a unix socket.
+func localAddrPort(f *os.File) netip.AddrPort { return addrPort(sockname(f)) }
+
+// sockname returns the address socket f is bound to, or nil.
+func sockname(f *os.File) unix.Sockaddr {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	var sa unix.Sockaddr
+	rc.Control(func(fd uintptr) { sa, _ = unix.Getsockname(int(fd)) })
+	return sa
+}
+
+// addrPort returns an IP socket address as a netip.AddrPort, or the zero
+// AddrPort for any other.
+func addrPort(sa unix.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
 }

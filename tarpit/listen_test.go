@@ -1,6 +1,7 @@
 package tarpit
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"os"
@@ -32,7 +33,8 @@ func TestListen(t *testing.T) {
 	// Bound all or none: the second address is taken, so the first is
 	// released again.
 	_, lerr = Listen([]netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0"), netip.MustParseAddrPort(a4)})
-	if lerr == nil || lerr.Addr.String() != a4 || lerr.Err != "Address already in use (os error 98)" {
+	if lerr == nil || lerr.Addr.String() != a4 || !errors.Is(lerr, unix.EADDRINUSE) ||
+		!strings.HasSuffix(lerr.Error(), ": Address already in use (os error 98)") {
 		t.Errorf("Listen on a used address: %v", lerr)
 	}
 	if lerr != nil && !strings.Contains(lerr.Error(), a4) {
@@ -126,6 +128,16 @@ func TestPeer(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := acceptWithin(t, f)
+		// What acceptRaw decoded is what x/sys decodes from the socket.
+		if sa, err := unix.Getpeername(a.fd); err != nil {
+			t.Errorf("getpeername: %v", err)
+		} else {
+			var want accepted
+			fromSockaddr(&want, sa)
+			if want.addr != a.addr || want.port != a.port || want.unix != a.unix {
+				t.Errorf("%s %s: acceptRaw decoded %+v, getpeername %+v", tt.network, tt.listen, a, want)
+			}
+		}
 		unix.Close(a.fd)
 		f.Close()
 		conn.Close()

@@ -5,9 +5,11 @@ package main
 // one the first test that needs it builds into a temporary directory with
 // the go command that runs the tests (with -race when the tests run with
 // -race), so `go test ./...` needs no prior `make build` and always tests
-// the current source. TestRaceBuild runs a -race build in any case. Each test starts its own tarssh on 127.0.0.1:0 and learns
-// the port from the "listen, addr:" log line, so tests run in parallel with
-// each other and with anything else on the machine.
+// the current source. TestRaceBuild also runs a -race build, when the
+// tests run with -race (make test does). Each test starts its own tarssh on
+// 127.0.0.1:0 and learns the port from the "listen, addr:" log line, so
+// tests run in parallel with each other and with anything else on the
+// machine.
 
 import (
 	"bufio"

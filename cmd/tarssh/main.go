@@ -164,7 +164,7 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
 		listeners, lerr := tarpit.Listen(cfg.Listen)
 		if lerr != nil {
 			log.Log(logging.New(logging.Error, "listen").Str("addr", lerr.Addr.String(), "LOCAL_ADDR").
-				Str("error", lerr.Err, "ERROR").Record())
+				Str("error", tarpit.ErrorText(lerr.Err), "ERROR").Record())
 			return nil, exitOSErr
 		}
 		for _, ln := range listeners {

@@ -65,7 +65,7 @@ func run(action string, args []string) int {
 	signal.Ignore(syscall.SIGPIPE)
 	lns, lerr := tarpit.Listen(cfg.Listen)
 	if lerr != nil {
-		fmt.Fprintln(os.Stderr, "probe:", lerr.Err)
+		fmt.Fprintln(os.Stderr, "probe:", lerr)
 		return 71
 	}
 	for _, ln := range lns {
