@@ -27,7 +27,7 @@ endif
 # make cross: the other systems tarssh runs on, built without cgo.
 CROSS := openbsd/amd64 freebsd/amd64 netbsd/amd64 darwin/arm64
 
-.PHONY: all build run test bench install lint clean deps test-deps cross check-units e2e deb
+.PHONY: all build run test bench install lint clean deps test-deps cross check-units e2e deb e2e-deb
 
 all: build
 
@@ -109,6 +109,13 @@ E2E_CACHE ?= /var/cache/tarssh-e2e
 e2e: build
 	@./scripts/need-debs debootstrap systemd-container util-linux procps python3
 	./scripts/e2e $(E2E_CACHE)
+
+# e2e-deb: the Debian package in the same kind of container: install,
+# serve, upgrade with clients held, remove, purge, nothing left; and the
+# fail2ban filter against that run's journal and a console log (root only).
+e2e-deb: deps
+	@./scripts/need-debs debootstrap systemd-container util-linux procps python3 $(DEB_DEBS) fail2ban python3-systemd
+	./scripts/e2e-deb $(E2E_CACHE)
 
 # deb: the Debian package, ./tarssh_VERSION_ARCH.deb, built offline from
 # debian/ with dpkg-buildpackage in a scratch copy of the tree and checked
