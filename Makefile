@@ -76,7 +76,8 @@ lint: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: the files above need formatting'; exit 1; }
 
 # install: the binary, the systemd units and the man page (both naming this
-# PREFIX's paths), and the empty directory the service uses as its root.
+# PREFIX's paths), the empty directory the service uses as its root, and
+# the fail2ban filter and example jail (contrib/fail2ban).
 # It enables and starts nothing.
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 MANDIR   ?= $(PREFIX)/share/man
@@ -89,6 +90,9 @@ install: build
 	done
 	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8
 	sed 's|/usr/local/|$(PREFIX)/|g' tarssh.8 >$(DESTDIR)$(MANDIR)/man8/tarssh.8 && chmod 0644 $(DESTDIR)$(MANDIR)/man8/tarssh.8
+	for f in filter.d/tarssh.conf jail.d/tarssh.local; do \
+		install -D -m 0644 contrib/fail2ban/$$f $(DESTDIR)$(PREFIX)/share/tarssh/fail2ban/$$f || exit 1; \
+	done
 
 # check-units: the units as installed must pass systemd-analyze verify, and
 # the service's exposure score must stay at or below 0.2
