@@ -3,6 +3,8 @@
 package sandbox
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	seccomp "github.com/seccomp/libseccomp-golang"
@@ -15,11 +17,7 @@ func TestRulesResolve(t *testing.T) {
 		"ptrace": true, "kill": true, "fork": true, "vfork": true, "setuid": true, "setresuid": true,
 		"prctl": true, "seccomp": true, "rt_sigaction": true}
 	seen := map[string]bool{}
-	allowed := 0
 	for _, r := range rules(1) {
-		if r.errno == 0 {
-			allowed++
-		}
 		if never[r.name] && r.errno == 0 {
 			t.Errorf("%s is allowed", r.name)
 		}
@@ -28,13 +26,61 @@ func TestRulesResolve(t *testing.T) {
 		}
 		seen[r.name] = true
 	}
+}
+
+// TestFilterAllows reads back the filter newFilter builds, as libseccomp
+// prints it, and checks that it allows exactly the calls the rules allow
+// and that the count the sandbox line reports is theirs.
+func TestFilterAllows(t *testing.T) {
 	f, n, err := newFilter(seccomp.ActKillProcess)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Release()
-	if n != allowed {
-		t.Errorf("filter allows %d calls, want %d", n, allowed)
+	defer f.Release()
+	out, err := os.CreateTemp(t.TempDir(), "pfc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if err := f.ExportPFC(out); err != nil {
+		t.Fatal(err)
+	}
+	pfc, err := os.ReadFile(out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each call's block starts `# filter for syscall "name" (nr)`; it is
+	// allowed when its block (or one of its conditions) says action ALLOW.
+	got := map[string]bool{}
+	call := ""
+	for _, line := range strings.Split(string(pfc), "\n") {
+		line = strings.TrimSpace(line)
+		if name, ok := strings.CutPrefix(line, `# filter for syscall "`); ok {
+			call, _, _ = strings.Cut(name, `"`)
+		} else if strings.HasPrefix(line, "# ") {
+			call = ""
+		} else if line == "action ALLOW;" && call != "" {
+			got[call] = true
+		}
+	}
+	want := map[string]bool{}
+	for _, r := range rules(os.Getpid()) {
+		if r.errno == 0 {
+			want[r.name] = true
+		}
+	}
+	for name := range want {
+		if !got[name] {
+			t.Errorf("the filter does not allow %s", name)
+		}
+	}
+	for name := range got {
+		if !want[name] {
+			t.Errorf("the filter allows %s, which no rule allows", name)
+		}
+	}
+	if n != len(got) {
+		t.Errorf("newFilter says %d calls allowed, the filter allows %d", n, len(got))
 	}
 }
 

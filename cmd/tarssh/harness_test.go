@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tarssh/tarssh/internal/procstat"
 )
 
 // The binaries under test are built on first use, so that a test binary
@@ -256,16 +258,11 @@ func (p *proc) wait(timeout time.Duration) int {
 // cpu returns the CPU time tarssh has used.
 func (p *proc) cpu() time.Duration {
 	p.t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	user, sys, err := procstat.CPU(p.cmd.Process.Pid)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	// Fields after the parenthesised command name: utime and stime are the
-	// 12th and 13th, in clock ticks (100 per second on Linux).
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	ut, _ := strconv.Atoi(f[11])
-	st, _ := strconv.Atoi(f[12])
-	return time.Duration(ut+st) * 10 * time.Millisecond
+	return user + sys
 }
 
 func (p *proc) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p.port)) }

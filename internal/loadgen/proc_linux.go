@@ -2,18 +2,12 @@ package loadgen
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
-	"time"
 )
-
-// userHZ is the unit of /proc/PID/stat times: fixed at 100 by the kernel's
-// ABI whatever its internal tick.
-const userHZ = 100
 
 // procMem returns a process's Rss and Pss in bytes (smaps_rollup).
 func procMem(pid int) (rss, pss int64, err error) {
@@ -22,30 +16,6 @@ func procMem(pid int) (rss, pss int64, err error) {
 		return 0, 0, err
 	}
 	return f["Rss"] << 10, f["Pss"] << 10, nil
-}
-
-// procCPU returns a process's user and system time (all its threads).
-func procCPU(pid int) (user, sys time.Duration, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	// The command name may contain spaces; fields resume after its ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	// f[0] is field 3 (state): utime and stime are fields 14 and 15.
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	return time.Duration(ut) * time.Second / userHZ, time.Duration(st) * time.Second / userHZ, nil
 }
 
 // procSwitches sums the voluntary and involuntary context switches of a

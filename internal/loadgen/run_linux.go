@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tarssh/tarssh/internal/procstat"
 )
 
 // proc is a child process the run started: a worker or the tarpit.
@@ -146,7 +148,7 @@ func Run(o Options) (*Report, error) {
 	if _, err := askAll("mark"); err != nil {
 		return nil, err
 	}
-	user0, sys0, err := procCPU(pid)
+	user0, sys0, err := procstat.CPU(pid)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +160,7 @@ func Run(o Options) (*Report, error) {
 	w0 := time.Now()
 	o.Progress("measuring for %s", o.Window)
 	time.Sleep(o.Window)
-	user1, sys1, err := procCPU(pid)
+	user1, sys1, err := procstat.CPU(pid)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +345,7 @@ func startWorkers(o Options, target string) ([]*proc, error) {
 func workersCPU(ps []*proc) time.Duration {
 	var sum time.Duration
 	for _, p := range ps {
-		if user, sys, err := procCPU(p.cmd.Process.Pid); err == nil {
+		if user, sys, err := procstat.CPU(p.cmd.Process.Pid); err == nil {
 			sum += user + sys
 		}
 	}
