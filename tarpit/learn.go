@@ -103,7 +103,14 @@ func wrote(c *client) {
 // learnedWait returns the wait until client c's next visit: wait, its
 // profile's, or its identification's learned gap when that is shorter.
 func (e *Engine) learnedWait(c *client, wait time.Duration) time.Duration {
-	r := e.learn.rec(c.ident)
+	// The common case, nothing learned, in a load and a compare: identified
+	// grew the slice to every identified client's id.
+	var r *learnRec
+	if int(c.ident) < len(e.learn.recs) {
+		r = &e.learn.recs[c.ident]
+	} else {
+		r = e.learn.rec(c.ident)
+	}
 	if r.Gap == 0 {
 		return wait
 	}
