@@ -73,6 +73,7 @@ func (ac *acceptor) next() bool {
 		if err := ac.rc.Read(ac.try); err != nil || ac.stopped {
 			return false
 		}
+		e.countAcceptError(ac.err)
 		switch ac.err {
 		case nil:
 			if logged {

@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -91,6 +92,12 @@ type Stats struct {
 	Allowed      uint64                  // clients from Config.Allow, closed at once
 	Learned      int                     // identifications with a learned gap (adaptive pacing)
 	LearnChanges uint64                  // gaps learned or shortened since start
+
+	// How holds ended, by family and reason, and how long they lasted
+	// (outcome.go), for metrics.
+	Disconnects  [pacing.NumFamilies][NumReasons]uint64
+	Holds        [pacing.NumFamilies]Holds
+	AcceptErrors [NumAcceptErrors]uint64
 }
 
 // FamilyCounts renders the current clients by family, busiest first
@@ -160,6 +167,8 @@ type Engine struct {
 	lns     []*os.File
 	lnAddrs []netip.AddrPort
 	keep    *keeper // the fd store; nil without one
+
+	acceptErrs [NumAcceptErrors]atomic.Uint64 // counted by the accept goroutines
 
 	incoming chan accepted
 	slots    chan struct{} // a token per held client: accept waits when full
@@ -243,6 +252,7 @@ func (e *Engine) Snapshot() Stats {
 	if e.learn != nil {
 		s.Learned, s.LearnChanges = e.learn.gaps, e.learn.changes
 	}
+	e.snapshotCounters(&s)
 	now := e.now()
 	var oldest uint32
 	for i := range e.clients {
@@ -526,6 +536,7 @@ func (e *Engine) drop(i uint32, err error) {
 	e.ops.close(int(c.fd))
 	e.stats.Clients--
 	e.stats.Families[c.pace.Family]--
+	e.stats.ended(c.pace.Family, reasonOf(err), e.since(c.born))
 	if e.cfg.Log.Enabled(logging.Info) {
 		b := logging.New(logging.Info, "disconnect").
 			Peer("peer", c.peer(), "PEER").
@@ -551,6 +562,7 @@ func (e *Engine) closeAll() {
 	for i := range e.clients {
 		if c := &e.clients[i]; c.fd >= 0 {
 			e.ops.close(int(c.fd))
+			e.stats.ended(c.pace.Family, ReasonShutdown, e.since(c.born))
 			c.fd = -1
 		}
 	}
