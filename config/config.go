@@ -55,6 +55,12 @@ type Config struct {
 
 	Pacing string         // PacingAdaptive or PacingClassic
 	Allow  []netip.Prefix // networks closed at once, never trapped
+
+	// Metrics is where --metrics serves Prometheus metrics; MetricsGiven
+	// says whether it was given (under socket activation it is refused:
+	// the metrics socket is passed, named "metrics").
+	Metrics      netip.AddrPort
+	MetricsGiven bool
 }
 
 // The pacing policies --pacing names.
@@ -110,6 +116,7 @@ type raw struct {
 	maxClients, delay, timeout once
 	sandbox, logTarget         once
 	pacing                     once
+	metrics                    once
 	user, group, chroot        once
 	noTS, noIdent, noLevel     bool
 	help, version              bool
@@ -160,6 +167,8 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.VarP(&r.user, "user", "u", "Run as this user and their primary group")
 	fs.VarP(&r.group, "group", "g", "Run as this group")
 	fs.Var(&r.chroot, "chroot", "Chroot to this directory")
+	r.metrics.typ = "ADDR:PORT"
+	fs.Var(&r.metrics, "metrics", "Serve Prometheus metrics on this address, at /metrics (keep it on loopback)")
 	r.sandbox.val, r.sandbox.typ = "on", "MODE"
 	fs.Var(&r.sandbox, "sandbox", "Sandbox after start-up: on, strict, log or off")
 	fs.BoolVarP(&r.help, "help", "h", false, "Prints help information")
@@ -235,6 +244,9 @@ func Parse(args []string) (*Config, error) {
 	if c.Allow, err = parseAllow(r.allow); err != nil {
 		return nil, err
 	}
+	if err := parseMetrics(&c, r.metrics); err != nil {
+		return nil, err
+	}
 	c.LogTimestamps, c.LogIdent, c.LogLevel = !r.noTS, !r.noIdent, !r.noLevel
 	if c.Sandbox, err = parseSandbox(r.sandbox.val); err != nil {
 		return nil, err
@@ -289,6 +301,26 @@ func parseListen(addrs []string) ([]netip.AddrPort, error) {
 		out = append(out, ap)
 	}
 	return out, nil
+}
+
+// parseMetrics checks --metrics like -l, and that it is not also a
+// listen address.
+func parseMetrics(c *Config, o once) error {
+	if !o.set {
+		return nil
+	}
+	ap, err := ParseAddr(o.val)
+	if err != nil {
+		return usagef("--metrics %q: %v", o.val, err)
+	}
+	key := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	for _, l := range c.Listen {
+		if ap.Port() != 0 && key == netip.AddrPortFrom(l.Addr().Unmap(), l.Port()) {
+			return usagef("--metrics %q: also a -l/--listen address", o.val)
+		}
+	}
+	c.Metrics, c.MetricsGiven = ap, true
+	return nil
 }
 
 // MaxAllow bounds --allow: the engine checks every new client against

@@ -39,6 +39,9 @@ func TestFlags(t *testing.T) {
 		{"-l 127.0.0.1:22", func(c *Config) bool { return reflect.DeepEqual(c.Listen, []netip.AddrPort{ap("127.0.0.1:22")}) }},
 		{"--listen 127.0.0.1:22", func(c *Config) bool { return reflect.DeepEqual(c.Listen, []netip.AddrPort{ap("127.0.0.1:22")}) }},
 		{"--listen=127.0.0.1:0", func(c *Config) bool { return reflect.DeepEqual(c.Listen, []netip.AddrPort{ap("127.0.0.1:0")}) }},
+		{"", func(c *Config) bool { return !c.MetricsGiven }},
+		{"--metrics 127.0.0.1:9100", func(c *Config) bool { return c.MetricsGiven && c.Metrics == ap("127.0.0.1:9100") }},
+		{"-l 127.0.0.1:0 --metrics=[::1]:0", func(c *Config) bool { return c.MetricsGiven && c.Metrics == ap("[::1]:0") }},
 		{"-l 127.0.0.1:0 -l 127.0.0.1:0", func(c *Config) bool { return len(c.Listen) == 2 }}, // two free ports
 		{"-l 0.0.0.0:22 -l [::]:22 --listen [fe80::1%lo]:23", func(c *Config) bool {
 			return reflect.DeepEqual(c.Listen, []netip.AddrPort{ap("0.0.0.0:22"), ap("[::]:22"), ap("[fe80::1%lo]:23")})
@@ -105,7 +108,7 @@ func TestHelpVersion(t *testing.T) {
 	u := Usage()
 	for _, f := range []string{"--listen", "--max-clients", "--delay", "--timeout", "--verbose",
 		"--disable-log-timestamps", "--disable-log-ident", "--disable-log-level",
-		"--log-target", "--user", "--group", "--chroot", "--sandbox", "--help", "--version"} {
+		"--log-target", "--user", "--group", "--chroot", "--sandbox", "--metrics", "--help", "--version"} {
 		if !strings.Contains(u, f) {
 			t.Errorf("Usage() lacks %s", f)
 		}
@@ -200,6 +203,13 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-l", " 127.0.0.1:22"}, []string{"--listen", `" 127.0.0.1:22"`}},
 		{[]string{"-l", "127.0.0.1:22", "-l", "127.0.0.1:22"}, []string{"--listen", `"127.0.0.1:22"`, "more than once"}},
 		{[]string{"-l", "[::]:22", "--listen", "[0::0]:22"}, []string{"--listen", `"[0::0]:22"`, "more than once"}},
+		{[]string{"--metrics", ""}, []string{"--metrics", `""`}},
+		{[]string{"--metrics", "localhost:9100"}, []string{"--metrics", `"localhost:9100"`, "host names"}},
+		{[]string{"--metrics", "127.0.0.1"}, []string{"--metrics", `"127.0.0.1"`}},
+		{[]string{"--metrics", "127.0.0.1:65536"}, []string{"--metrics", `"127.0.0.1:65536"`}},
+		{[]string{"--metrics", "127.0.0.1:9100", "--metrics", "127.0.0.1:9101"}, []string{"--metrics", `"127.0.0.1:9101"`, "more than once"}},
+		{[]string{"-l", "127.0.0.1:22", "--metrics", "[::ffff:127.0.0.1]:22"}, []string{"--metrics", `"[::ffff:127.0.0.1]:22"`, "listen"}},
+		{[]string{"--metrics", "0.0.0.0:2222"}, []string{"--metrics", `"0.0.0.0:2222"`, "listen"}},
 		// Numbers.
 		{[]string{"-c", "0"}, []string{"--max-clients", `"0"`}},
 		{[]string{"-c", "-1"}, []string{"--max-clients", `"-1"`}},
