@@ -122,9 +122,9 @@ var (
 	descAccepted     = desc("clients_accepted_total", "Clients accepted since start.")
 	descDisconnected = desc("clients_disconnected_total",
 		"Clients that went away, by family and reason (closed, reset, timeout, shutdown, error).", "family", "reason")
-	descHold = desc("client_hold_seconds", "How long clients were held, by family: completed holds only.", "family")
-	descSent = desc("sent_bytes_total", "Bytes sent to clients since start.")
-	descLogs = desc("log_records_dropped_total", "Log records dropped because the log could not keep up.")
+	descHold    = desc("client_hold_seconds", "How long clients were held, by family: completed holds only.", "family")
+	descSent    = desc("sent_bytes_total", "Bytes sent to clients since start.")
+	descLogs    = desc("log_records_dropped_total", "Log records dropped because the log could not keep up.")
 	descAllowed = desc("clients_allowed_total",
 		"Clients from --allow networks, closed at once without being held.")
 	descAcceptErrors = desc("accept_errors_total", "Failed accepts, by error.", "errno")

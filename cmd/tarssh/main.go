@@ -16,6 +16,7 @@ import (
 
 	"github.com/tarssh/tarssh/config"
 	"github.com/tarssh/tarssh/logging"
+	"github.com/tarssh/tarssh/metrics"
 	"github.com/tarssh/tarssh/pacing"
 	"github.com/tarssh/tarssh/sandbox"
 	"github.com/tarssh/tarssh/systemd"
@@ -73,7 +74,7 @@ func run(args []string) int {
 		log.Log(logging.New(logging.Error, "journal").Quote("error", sinkErr.Error(), "ERROR").Str("fallback", "console", "").Record())
 	}
 
-	listeners, status := listen(cfg, log)
+	listeners, metricsLn, status := listen(cfg, log)
 	if status != 0 {
 		return status
 	}
@@ -89,6 +90,22 @@ func run(args []string) int {
 	if notify != nil {
 		heartbeat = notify.Heartbeat
 	}
+	every := notify.Every()
+	// Metrics, when asked for: the registry opens the /proc files it reads
+	// and the server prepares its listener now, before the sandbox; the
+	// engine publishes its counters on its heartbeat.
+	var mx *metrics.Metrics
+	var msrv *metrics.Server
+	if metricsLn != nil {
+		if mx, err = metrics.New(config.Version, cfg.MaxClients); err == nil {
+			msrv, err = metrics.NewServer(mx, metricsLn)
+		}
+		if err != nil {
+			log.Log(logging.New(logging.Error, "metrics").Quote("error", err.Error(), "ERROR").Record())
+			return exitOSErr
+		}
+		heartbeat, every = mx.Heartbeat(heartbeat, every)
+	}
 	engine, err := tarpit.New(tarpit.Config{
 		MaxClients: cfg.MaxClients,
 		Timeout:    cfg.Timeout,
@@ -98,7 +115,7 @@ func run(args []string) int {
 		Signals:    sigs,
 
 		Heartbeat:      heartbeat,
-		HeartbeatEvery: notify.Every(),
+		HeartbeatEvery: every,
 	}, listeners)
 	if err != nil {
 		log.Log(logging.New(logging.Error, "start").Quote("error", err.Error(), "").Record())
@@ -112,6 +129,11 @@ func run(args []string) int {
 	}
 	log.Log(sb.PrivdropRecord())
 	log.Log(sb.SandboxRecord())
+	if msrv != nil {
+		mx.SetSandbox(sb)
+		go msrv.Serve()
+		defer msrv.Close()
+	}
 	log.Log(logging.New(logging.Info, "start").Int("servers", int64(len(listeners)), "").
 		Int("max_clients", int64(cfg.MaxClients), "").Setting("delay", cfg.Delay).
 		Setting("timeout", cfg.Timeout).Record())
@@ -148,29 +170,57 @@ func logSink(cfg *config.Config) (logging.Sink, error) {
 	return console, nil
 }
 
-// listen returns the listeners to serve: those systemd passed (socket
-// activation), or else those bound from --listen. Under activation an
-// explicit --listen is refused (exit 64): systemd owns the addresses, and
-// the hardened unit could not bind others anyway. An inconsistent
+// listen returns the listeners to serve and the metrics listener (nil for
+// none): those systemd passed (socket activation; the metrics socket is the
+// one named "metrics"), or else those bound from --listen and --metrics.
+// Under activation an explicit --listen or --metrics is refused (exit 64):
+// systemd owns the addresses, and the hardened unit could not bind others
+// anyway. An inconsistent
 // activation environment is refused (exit 71) without touching any
 // descriptor.
-func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
+func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, int) {
 	passed, activated, err := systemd.Activation()
 	if err != nil {
 		log.Log(logging.New(logging.Error, "listen").Quote("error", err.Error(), "ERROR").Record())
-		return nil, exitOSErr
+		return nil, nil, exitOSErr
 	}
 	if !activated {
-		listeners, lerr := tarpit.Listen(cfg.Listen)
+		addrs := cfg.Listen
+		if cfg.MetricsGiven {
+			addrs = append(addrs[:len(addrs):len(addrs)], cfg.Metrics)
+		}
+		listeners, lerr := tarpit.Listen(addrs)
 		if lerr != nil {
 			log.Log(logging.New(logging.Error, "listen").Str("addr", lerr.Addr.String(), "LOCAL_ADDR").
 				Str("error", tarpit.ErrorText(lerr.Err), "ERROR").Record())
-			return nil, exitOSErr
+			return nil, nil, exitOSErr
+		}
+		var metricsLn *os.File
+		if cfg.MetricsGiven {
+			metricsLn, listeners = listeners[len(listeners)-1], listeners[:len(listeners)-1]
 		}
 		for _, ln := range listeners {
 			log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(ln), "LOCAL_ADDR").Record())
 		}
-		return listeners, 0
+		if metricsLn != nil {
+			log.Log(logging.New(logging.Info, "metrics").Str("addr", tarpit.LocalAddr(metricsLn), "LOCAL_ADDR").Record())
+		}
+		return listeners, metricsLn, 0
+	}
+	// The metrics socket (tarssh-metrics.socket) is the listening socket
+	// named "metrics"; every other listening socket is the tarpit's.
+	var metricsLn *os.File
+	if ms := systemd.Take(&passed, func(p systemd.Passed) bool {
+		return p.Kind == systemd.Listening && p.Name == "metrics"
+	}); len(ms) > 0 {
+		metricsLn = ms[0].File
+		log.Log(logging.New(logging.Info, "metrics").Str("addr", tarpit.LocalAddr(metricsLn), "LOCAL_ADDR").
+			Str("name", ms[0].Name, "SOCKET_NAME").Record())
+		for _, p := range ms[1:] {
+			p.File.Close()
+			log.Log(logging.New(logging.Error, "listen").Str("name", p.Name, "SOCKET_NAME").
+				Quote("error", "systemd passed a second metrics socket; closed it", "ERROR").Record())
+		}
 	}
 	served := systemd.Take(&passed, func(p systemd.Passed) bool { return p.Kind == systemd.Listening })
 	// What is left is a mistake in the socket unit: closed (it was passed
@@ -185,17 +235,22 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
 	for _, p := range served {
 		listeners = append(listeners, p.File)
 	}
-	fail := func(status int, msg string) ([]*os.File, int) {
-		for _, ln := range listeners {
-			ln.Close()
+	fail := func(status int, msg string) ([]*os.File, *os.File, int) {
+		for _, ln := range append(listeners, metricsLn) {
+			if ln != nil {
+				ln.Close()
+			}
 		}
 		log.Log(logging.New(logging.Error, "listen").Quote("error", msg, "ERROR").Record())
-		return nil, status
+		return nil, nil, status
 	}
 	switch {
 	case cfg.ListenGiven:
 		return fail(exitUsage, "-l/--listen cannot be used with socket activation: "+
 			"systemd passed the listening sockets (set ListenStream= in tarssh.socket instead)")
+	case cfg.MetricsGiven:
+		return fail(exitUsage, "--metrics cannot be used with socket activation: "+
+			"enable tarssh-metrics.socket instead")
 	case len(listeners) == 0:
 		return fail(exitOSErr, "systemd passed no listening stream socket")
 	}
@@ -203,7 +258,7 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, int) {
 		log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(p.File), "LOCAL_ADDR").
 			Str("name", p.Name, "SOCKET_NAME").Record())
 	}
-	return listeners, 0
+	return listeners, metricsLn, 0
 }
 
 // newPacer returns the pacer --pacing names.
