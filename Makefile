@@ -7,8 +7,9 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BIN      := bin/tarssh
 PKGS     := ./...
-# Debian packages the tests use: real SSH clients to trap.
-TEST_DEBS := openssh-client python3-paramiko dropbear-bin putty-tools strace util-linux mount
+# Debian packages the tests use: real SSH clients to trap, and a real
+# Prometheus (with promtool) to scrape tarssh.
+TEST_DEBS := openssh-client python3-paramiko dropbear-bin putty-tools strace util-linux mount prometheus
 
 export GOFLAGS := -trimpath
 
@@ -85,7 +86,7 @@ install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tarssh
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/lib/tarssh/root
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
-	for u in tarssh.socket tarssh.service; do \
+	for u in tarssh.socket tarssh-metrics.socket tarssh.service; do \
 		sed 's|/usr/local/|$(PREFIX)/|g' systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8
@@ -102,7 +103,7 @@ check-units:
 	@./scripts/need-debs systemd
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	$(MAKE) -s install DESTDIR= PREFIX=$$d/usr >/dev/null && u=$$d/usr/lib/systemd/system && \
-	systemd-analyze verify --man=no $$u/tarssh.socket $$u/tarssh.service && \
+	systemd-analyze verify --man=no $$u/tarssh.socket $$u/tarssh-metrics.socket $$u/tarssh.service && \
 	out=$$(systemd-analyze security --offline=yes --threshold=$(SECURITY_MAX10) $$u/tarssh.service) && \
 	echo "$$out" | tail -1 || { echo "$$out"; echo "check-units: exposure above 0.$(SECURITY_MAX10)"; exit 1; }
 
@@ -146,6 +147,6 @@ cross: deps
 		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -tags osusergo,netgo -ldflags '-s -w' -o bin/tarssh-$${t%/*}-$${t#*/} ./cmd/tarssh; \
 	done
 
-# test-deps: the SSH clients the tests trap, from Debian.
+# test-deps: the SSH clients the tests trap and Prometheus, from Debian.
 test-deps:
 	@./scripts/need-debs $(TEST_DEBS)
