@@ -128,6 +128,8 @@ var (
 	descAllowed = desc("clients_allowed_total",
 		"Clients from --allow networks, closed at once without being held.")
 	descAcceptErrors = desc("accept_errors_total", "Failed accepts, by error.", "errno")
+	descLearned      = desc("learned_gaps", "Identifications with a learned, shorter gap now (adaptive pacing).")
+	descLearnChanges = desc("learned_gap_changes_total", "Gaps learned or shortened since start.")
 	descMaxClients   = desc("max_clients", "The --max-clients limit.")
 	descLongest      = desc("longest_hold_seconds", "How long the longest-held current client has been held.")
 	descPublished    = desc("engine_heartbeat_timestamp_seconds",
@@ -140,7 +142,7 @@ var (
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descClients, descAccepted, descDisconnected, descHold, descSent,
-		descLogs, descAllowed, descAcceptErrors, descMaxClients, descLongest, descPublished, descBuild, descSandbox} {
+		descLogs, descAllowed, descAcceptErrors, descLearned, descLearnChanges, descMaxClients, descLongest, descPublished, descBuild, descSandbox} {
 		ch <- d
 	}
 }
@@ -176,6 +178,8 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descSent, s.Bytes)
 	counter(descLogs, s.LogsDropped)
 	counter(descAllowed, s.Allowed)
+	gauge(descLearned, float64(s.Learned))
+	counter(descLearnChanges, s.LearnChanges)
 	for k := range tarpit.NumAcceptErrors {
 		counter(descAcceptErrors, s.AcceptErrors[k], k.String())
 	}

@@ -47,6 +47,7 @@ func busyStats() tarpit.Stats {
 		s.AcceptErrors[k] = uint64(k)
 	}
 	s.Longest = 90 * time.Minute
+	s.Learned, s.LearnChanges = 2, 5
 	return s
 }
 
@@ -96,6 +97,7 @@ func TestSeries(t *testing.T) {
 	for _, name := range []string{"tarssh_clients", "tarssh_clients_accepted_total", "tarssh_clients_disconnected_total",
 		"tarssh_client_hold_seconds", "tarssh_sent_bytes_total", "tarssh_log_records_dropped_total",
 		"tarssh_clients_allowed_total", "tarssh_accept_errors_total", "tarssh_max_clients",
+		"tarssh_learned_gaps", "tarssh_learned_gap_changes_total",
 		"tarssh_longest_hold_seconds", "tarssh_build_info", "tarssh_sandbox_info",
 		"tarssh_engine_heartbeat_timestamp_seconds",
 		"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_max_fds",
@@ -129,9 +131,16 @@ tarssh_accept_errors_total{errno="ENFILE"} 1
 tarssh_accept_errors_total{errno="ENOBUFS"} 2
 tarssh_accept_errors_total{errno="ENOMEM"} 3
 tarssh_accept_errors_total{errno="other"} 5
+# HELP tarssh_learned_gaps Identifications with a learned, shorter gap now (adaptive pacing).
+# TYPE tarssh_learned_gaps gauge
+tarssh_learned_gaps 2
+# HELP tarssh_learned_gap_changes_total Gaps learned or shortened since start.
+# TYPE tarssh_learned_gap_changes_total counter
+tarssh_learned_gap_changes_total 5
 `
 	if err := testutil.GatherAndCompare(m.reg, strings.NewReader(expect),
-		"tarssh_clients", "tarssh_sandbox_info", "tarssh_longest_hold_seconds", "tarssh_accept_errors_total"); err != nil {
+		"tarssh_clients", "tarssh_sandbox_info", "tarssh_longest_hold_seconds", "tarssh_accept_errors_total",
+		"tarssh_learned_gaps", "tarssh_learned_gap_changes_total"); err != nil {
 		t.Error(err)
 	}
 	// The histogram: cumulative buckets, the count and the sum.
