@@ -40,7 +40,8 @@ run: build
 
 test: build test-deps
 	$(GO) vet $(PKGS)
-	TARSSH_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 $(PKGS)
+	@# testreport is go test, then a list of every skipped test and its reason.
+	TARSSH_BIN=$(CURDIR)/$(BIN) $(GO) run ./internal/testutil/testreport -race -count=1 $(PKGS)
 
 # bench (about 8 minutes): the engine's scheduler on synthetic clients, then
 # BENCH_N loopback clients held through the same plain client (a blocking

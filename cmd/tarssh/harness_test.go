@@ -31,14 +31,20 @@ import (
 )
 
 // The binaries under test are built on first use, so that a test binary
-// re-executed to act as tarssh (see TestActivatedProcess) builds nothing.
+// re-executed to act as tarssh (see TestMain) builds nothing.
 var builds [2]struct { // plain and -race
 	once      sync.Once
 	dir, path string
 	err       error
 }
 
+// TestMain runs the tests, or, started by startActivated with
+// TARSSH_TEST_ARGS set, makes the test binary tarssh itself, started the way
+// systemd starts it.
 func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv("TARSSH_TEST_ARGS"); ok {
+		os.Exit(run(strings.Fields(args)))
+	}
 	code := m.Run()
 	for i := range builds {
 		if builds[i].dir != "" {
@@ -176,6 +182,30 @@ func launchBin(t *testing.T, bin string, wrapper []string, args ...string) *proc
 		}
 	})
 	return p
+}
+
+// grown is closed when the next log line comes.
+func (p *proc) grown() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.grew
+}
+
+// sockets counts the sockets tarssh has open.
+func (p *proc) sockets() int {
+	p.t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", p.cmd.Process.Pid)
+	fds, err := os.ReadDir(dir)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && strings.HasPrefix(l, "socket:") {
+			n++
+		}
+	}
+	return n
 }
 
 // log returns the lines logged so far.

@@ -16,22 +16,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestActivatedProcess is not a test: run by startActivated (with
-// TARSSH_TEST_ARGS set), the test binary becomes tarssh, started the way
-// systemd starts it.
-func TestActivatedProcess(t *testing.T) {
-	args, ok := os.LookupEnv("TARSSH_TEST_ARGS")
-	if !ok {
-		return
-	}
-	os.Exit(run(strings.Fields(args)))
-}
-
 // startActivated starts tarssh with files as passed sockets (LISTEN_FDS,
 // LISTEN_PID set by a shell that then execs, as systemd does) and env.
 func startActivated(t *testing.T, args string, files []*os.File, env ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command("sh", "-c", `LISTEN_PID=$$ exec "$@"`, "sh", os.Args[0], "-test.run=^TestActivatedProcess$")
+	cmd := exec.Command("sh", "-c", `LISTEN_PID=$$ exec "$@"`, "sh", os.Args[0])
 	cmd.Env = append(os.Environ(), "TARSSH_TEST_ARGS="+args,
 		fmt.Sprintf("LISTEN_FDS=%d", len(files)), "LISTEN_FDNAMES=tarssh")
 	cmd.Env = append(cmd.Env, env...)
@@ -193,29 +182,83 @@ func TestSocketActivationRefusals(t *testing.T) {
 }
 
 // --log-target journal needs journald's socket: without it tarssh refuses
-// to start (exit 71) rather than log nowhere; with it, it starts and logs
-// nothing to the console.
+// to start (exit 71) rather than log nowhere; with it, it logs there and
+// nothing to the console. Each case runs tarssh in a mount namespace of its
+// own, with an empty /run or a socket of the test's at the journal's path,
+// whatever the host has.
 func TestLogTargetJournal(t *testing.T) {
-	cmd, stderr := startActivated(t, "--log-target journal -l 127.0.0.1:0 -v", nil, "LISTEN_FDS=", "LISTEN_PID=")
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	if _, err := os.Stat("/run/systemd/journal/socket"); err != nil {
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			t.Fatal("started without a journal")
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to give tarssh a /run of its own (unshare -m); CI runs it")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare (util-linux): ", err)
+	}
+	t.Run("absent", func(t *testing.T) {
+		cmd, stderr := startInRun(t, "")
+		if err := waitExit(cmd, 10*time.Second); err != nil {
+			t.Fatalf("%v; stderr %q", err, stderr)
 		}
 		want := "tarssh: error: --log-target journal: connect /run/systemd/journal/socket: no such file or directory"
 		if got := cmd.ProcessState.ExitCode(); got != 71 || !strings.Contains(stderr.String(), want) {
 			t.Errorf("exit %d, stderr %q; want 71 and %q", got, stderr, want)
 		}
-		return
+	})
+	t.Run("present", func(t *testing.T) {
+		dir := t.TempDir()
+		j, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(dir, "socket"), Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		cmd, stderr := startInRun(t, dir)
+		defer cmd.Process.Kill()
+		// Wait for the start record, which comes once tarssh serves.
+		j.SetReadDeadline(time.Now().Add(20 * time.Second))
+		buf := make([]byte, 1<<16)
+		for {
+			n, err := j.Read(buf)
+			if err != nil {
+				t.Fatalf("no start record in the journal: %v; stderr %q", err, stderr)
+			}
+			if bytes.Contains(buf[:n], []byte("\nTARSSH_EVENT=start\n")) {
+				break
+			}
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := waitExit(cmd, 10*time.Second); err != nil || cmd.ProcessState.ExitCode() != 0 || stderr.Len() != 0 {
+			t.Errorf("with a journal: %v, exit %d, console got %q", err, cmd.ProcessState.ExitCode(), stderr)
+		}
+	})
+}
+
+// startInRun starts tarssh --log-target journal in a mount namespace with
+// an empty /run and, if journal is not "", that directory mounted at
+// /run/systemd/journal.
+func startInRun(t *testing.T, journal string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	script := `mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal &&
+		{ [ -z "$1" ] || mount --bind "$1" /run/systemd/journal; } && shift && exec "$@"`
+	cmd := exec.Command("unshare", "-m", "sh", "-c", script, "sh", journal, os.Args[0])
+	cmd.Env = append(os.Environ(), "TARSSH_TEST_ARGS=--log-target journal -l 127.0.0.1:0 -v", "LISTEN_FDS=", "LISTEN_PID=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGTERM)
-	if err := <-done; err != nil || stderr.Len() != 0 {
-		t.Errorf("with a journal: %v, console got %q", err, stderr)
+	return cmd, &stderr
+}
+
+// waitExit waits for cmd to exit, killing it after timeout.
+func waitExit(cmd *exec.Cmd, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(timeout):
+		cmd.Process.Kill()
+		<-done
+		return fmt.Errorf("still running after %v", timeout)
 	}
 }
 
