@@ -28,7 +28,7 @@ endif
 # make cross: the other systems tarssh runs on, built without cgo.
 CROSS := openbsd/amd64 freebsd/amd64 netbsd/amd64 darwin/arm64
 
-.PHONY: all build run test bench install lint clean deps test-deps cross check-units e2e e2e-all deb e2e-deb
+.PHONY: all build run test bench bench-metrics install lint clean deps test-deps cross check-units e2e e2e-all deb e2e-deb
 
 all: build
 
@@ -69,6 +69,12 @@ bench: build
 		--other 'endlessh=endlessh -4 -p {port} -d 10000 -m 200000' $${rust:+--other "$$rust"}
 	@for n in 1000 5000; do $(BENCH_LOAD) -q -n $$n --rounds 1 --ours 'tarssh=$(BIN) -l 127.0.0.1:{port} -d 10 -c 200000'; done
 	./bin/tarssh-load -q --window $(BENCH_WINDOW) -n $(BENCH_N) --client batch --tarpit $(BIN)
+
+# bench-metrics (about 6 minutes): BENCH_N clients held with and without
+# --metrics in one run (CPU per held client for each), and the time of
+# scrapes made every 15 s while 20 idle connections sit on the metrics port.
+bench-metrics: build
+	N=$(BENCH_N) ./scripts/bench-metrics $(BIN)
 
 lint: deps
 	@$(GO) mod tidy -diff >/dev/null || { $(GO) mod tidy -diff; echo 'go.mod/go.sum are not tidy: run go mod tidy'; exit 1; }
