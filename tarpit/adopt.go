@@ -152,6 +152,7 @@ func (e *Engine) saveState() {
 				}
 			}
 		},
+		e.saveLearned,
 		func(emit func([]byte)) {
 			var rec [stateRecordLen]byte
 			for i := range e.clients {
@@ -270,6 +271,7 @@ func (e *Engine) Adopt(conns []Conn) {
 			stateErr = nil
 		}
 	}
+	e.restoreLearned(st)
 	now, wall := e.now(), time.Now().UnixMilli()
 	adopted, stateless, over := 0, 0, 0
 	for _, conn := range conns {
@@ -359,6 +361,7 @@ func (e *Engine) adopt(conn Conn, sc savedClient, ok bool, now uint32, wall int6
 			c.ident = sc.ident
 		}
 		e.identified(c)
+		c.flags |= wroteMore // its writes before the restart are not known: its departure is not counted
 		if sc.eof {
 			c.flags |= flagEOF
 		}

@@ -1,6 +1,9 @@
 package tarpit
 
 import (
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tarssh/tarssh/logging"
@@ -214,4 +217,112 @@ func (l *learner) unpin(t *interner, id uint16, r *learnRec) {
 		}
 	}
 	t.release(id)
+}
+
+// What is learned survives a restart in the state file (state.go), one
+// record per identification that learned something: the pinned ones, the
+// silent clients' and the overflow's.
+
+// maxLearnedSaved bounds the learned records of one state.
+const maxLearnedSaved = maxPinned + 2
+
+// savedLearned is one learned record as the state file has it.
+type savedLearned struct {
+	ident    uint16 // identNone, identOverflow or identFirst (then identStr)
+	identStr string
+	learned  pacing.Learned // At: how long before the save it was set
+}
+
+// readLearned decodes n learned records from the front of p, whose
+// identification ids idents defines, and returns the rest of p.
+func readLearned(p []byte, n uint32, idents map[uint16]string) ([]savedLearned, []byte, error) {
+	if uint64(len(p)) < uint64(n)*stateLearnedLen {
+		return nil, nil, errors.New("truncated learned gaps")
+	}
+	var out []savedLearned
+	le := binary.LittleEndian
+	ms := func(b []byte) time.Duration { return time.Duration(le.Uint32(b)) * time.Millisecond }
+	for range n {
+		sl := savedLearned{ident: le.Uint16(p), learned: pacing.Learned{Gap: ms(p[2:]), Pending: ms(p[6:]), At: ms(p[10:])}}
+		p = p[stateLearnedLen:]
+		if sl.ident >= identFirst && sl.ident != identOverflow {
+			s, ok := idents[sl.ident]
+			if !ok {
+				return nil, nil, fmt.Errorf("learned gap of identification %d, which is not there", sl.ident)
+			}
+			sl.ident, sl.identStr = identFirst, s
+		}
+		l := sl.learned
+		if sl.ident == identPending || l.Empty() || l.Gap != 0 && l.Gap < pacing.Floor || l.Pending != 0 && l.Pending < pacing.MinLeft {
+			return nil, nil, errors.New("bad learned gap")
+		}
+		out = append(out, sl)
+	}
+	return out, p, nil
+}
+
+// saveLearned emits every record that learned something, for the state.
+func (e *Engine) saveLearned(emit func([]byte)) {
+	l := e.learn
+	if l == nil {
+		return
+	}
+	now := e.clock()
+	var rec [stateLearnedLen]byte
+	put := func(id uint16, r *learnRec) {
+		if r.Empty() {
+			return
+		}
+		le := binary.LittleEndian
+		ms := func(d time.Duration) uint32 { return uint32(min(max(d, 0)/time.Millisecond, 1<<32-1)) }
+		le.PutUint16(rec[0:], id)
+		le.PutUint32(rec[2:], ms(r.Gap))
+		le.PutUint32(rec[6:], ms(r.Pending))
+		le.PutUint32(rec[10:], ms(now-r.At))
+		emit(rec[:])
+	}
+	put(identNone, &l.recs[identNone])
+	put(identOverflow, &l.other)
+	for _, id := range l.pinned {
+		put(id, &l.recs[id])
+	}
+}
+
+// restoreLearned takes back what a previous process learned, before its
+// clients are adopted.
+func (e *Engine) restoreLearned(st *savedState) {
+	l := e.learn
+	if l == nil || st == nil {
+		return
+	}
+	now := e.clock()
+	for _, sl := range st.learned {
+		id := sl.ident
+		if id == identFirst {
+			if len(l.pinned) >= maxPinned {
+				continue
+			}
+			if id = e.idents.intern([]byte(sl.identStr)); id == identOverflow {
+				continue
+			}
+		}
+		r := l.rec(id)
+		if r.Gap != 0 {
+			l.gaps--
+		}
+		r.Learned = sl.learned
+		r.At = now - sl.learned.At
+		r.seen = now
+		if r.Gap != 0 {
+			l.gaps++
+		}
+		if id >= identFirst && id != identOverflow {
+			if r.pinned {
+				e.idents.release(id) // intern's reference: the pin holds one
+			} else {
+				r.pinned = true
+				l.pinned = append(l.pinned, id)
+			}
+		}
+	}
 }

@@ -272,3 +272,49 @@ func TestClientSize(t *testing.T) {
 		t.Errorf("client record of %d bytes, want 48", n)
 	}
 }
+
+// TestLearnedSurvivesRestart checks that what one process learned is in
+// its saved state and that the next process, adopting it, paces by it: a
+// liar that lost the first process two clients is held by the next from
+// its first visit, and a pending departure still waits for one to agree.
+func TestLearnedSurvivesRestart(t *testing.T) {
+	f := stateFile(nil)
+	withState := func(w *learnWorld) {
+		w.cfg.State = f
+		w.cfg.Store = func(fds []int) (int, error) { return len(fds), nil }
+		w.keep = newKeeper(&w.cfg)
+		w.keep.shutdown = func(int) error { return nil }
+	}
+	a := newLearnWorld(t, 4)
+	withState(a)
+	liar := peer{ident: "SSH-2.0-OpenSSH_7.4", timer: 5 * time.Second}
+	for range 2 {
+		p := liar
+		a.visit(&p, time.Minute)
+	}
+	once := peer{ident: "SSH-2.0-libssh2_1.10.0", timer: 3 * time.Second}
+	p := once
+	a.visit(&p, time.Minute)
+	a.saveState()
+
+	b := newLearnWorld(t, 4)
+	withState(b)
+	b.Adopt(nil)
+	if s := b.Snapshot(); s.Learned != 1 || len(b.learn.pinned) != 2 {
+		t.Fatalf("after adoption: %d learned gaps, %d identifications pinned; want 1 and 2", s.Learned, len(b.learn.pinned))
+	}
+	p = liar
+	if held := b.visit(&p, time.Minute); held != time.Minute {
+		t.Errorf("the liar was held %v by the next process, want the whole minute", held)
+	}
+	p = once
+	b.visit(&p, time.Minute) // agrees with the saved pending departure
+	p = once
+	if held := b.visit(&p, time.Minute); held != time.Minute {
+		t.Errorf("the second liar was held %v after its saved and new departures, want the whole minute", held)
+	}
+	logs := strings.Join(b.logLines(), "\n")
+	if !strings.Contains(logs, `learn, ident: "SSH-2.0-libssh2_1.10.0", family: other, gap: 2.25s, was: 4.00s, why: "2 clients left 3s and 3s after a byte", learned: 2`) {
+		t.Errorf("no learn line for the second liar in:\n%s", logs)
+	}
+}

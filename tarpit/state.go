@@ -24,11 +24,14 @@ import (
 // generation. All integers are little-endian.
 //
 //	header (stateHeaderLen bytes):
-//	  0 magic "TSST"   4 version u16   6 zero u16   8 generation u64
+//	  0 magic "TSST"   4 version u16   6 learned u16 (0 in version 1)
+//	  8 generation u64
 //	 16 written, Unix ms i64   24 idents u32   28 clients u32
 //	 32 payload length u32     36 payload CRC-32C u32
-//	payload: the identifications, then the clients:
+//	payload: the identifications, the learned gaps, then the clients:
 //	  ident: id u16, length u8, bytes (printable ASCII)
+//	  learned (stateLearnedLen bytes, learn.go): ident id u16, gap ms u32,
+//	    pending ms u32, age ms u32 (since the gap or pending was last set)
 //	  client (stateRecordLen bytes):
 //	  0 peer address [16] (IPv4 as ::ffff:a.b.c.d)   16 peer port u16
 //	 18 local address [16]   34 local port u16   36 connected, Unix ms i64
@@ -40,9 +43,11 @@ import (
 // an id the payload's identifications define.
 const (
 	stateMagic     = "TSST"
-	stateVersion   = 1
+	stateVersion   = 2 // 1: without learned gaps, still read
 	stateHeaderLen = 40
 	stateRecordLen = 60
+	// stateLearnedLen is one learned record's length.
+	stateLearnedLen = 14
 	// stateSlotSpan puts the second slot far enough for the largest state
 	// (maxSaved clients and every identification): a memfd is sparse, so
 	// the gap costs nothing.
@@ -84,6 +89,7 @@ type savedState struct {
 	written   int64 // Unix ms
 	clients   map[connKey]savedClient
 	ambiguous int // records dropped because two had the same key
+	learned   []savedLearned
 }
 
 // errNoState means the file holds no state at all (a new memfd).
@@ -125,18 +131,19 @@ func readSlot(r io.ReaderAt, off int64) (*savedState, error) {
 	if string(h[0:4]) != stateMagic {
 		return nil, fmt.Errorf("bad magic %q", h[0:4])
 	}
-	if v := le.Uint16(h[4:]); v != stateVersion || le.Uint16(h[6:]) != 0 {
+	nLearned := uint32(le.Uint16(h[6:]))
+	if v := le.Uint16(h[4:]); v != stateVersion && (v != 1 || nLearned != 0) {
 		return nil, fmt.Errorf("unknown version %d", v)
 	}
 	st := &savedState{gen: le.Uint64(h[8:]), written: int64(le.Uint64(h[16:]))}
 	nIdents, nClients, plen := le.Uint32(h[24:]), le.Uint32(h[28:]), le.Uint32(h[32:])
-	if nClients > maxSaved || nIdents > uint32(identOverflow-identFirst) {
-		return nil, fmt.Errorf("%d clients and %d identifications: too many", nClients, nIdents)
+	if nClients > maxSaved || nIdents > uint32(identOverflow-identFirst) || nLearned > maxLearnedSaved {
+		return nil, fmt.Errorf("%d clients, %d identifications and %d learned gaps: too many", nClients, nIdents, nLearned)
 	}
 	// The length is checked against the counts before anything is read,
 	// and the payload read in chunks, so that memory grows with what the
 	// file holds, never with what a corrupt header claims.
-	minLen := uint64(nIdents)*3 + uint64(nClients)*stateRecordLen
+	minLen := uint64(nIdents)*3 + uint64(nLearned)*stateLearnedLen + uint64(nClients)*stateRecordLen
 	if uint64(plen) < minLen || uint64(plen) > minLen+uint64(nIdents)*MaxIdent {
 		return nil, fmt.Errorf("payload length %d does not fit %d clients and %d identifications", plen, nClients, nIdents)
 	}
@@ -169,6 +176,9 @@ func readSlot(r io.ReaderAt, off int64) (*savedState, error) {
 			}
 		}
 		idents[id] = string(s)
+	}
+	if st.learned, p, err = readLearned(p, nLearned, idents); err != nil {
+		return nil, err
 	}
 	if len(p) != int(nClients)*stateRecordLen {
 		return nil, fmt.Errorf("%d bytes of client records for %d clients", len(p), nClients)
@@ -251,7 +261,7 @@ func (sw *stateWriter) flush() {
 // each identification and clients calls client for each client, each
 // filling the bytes it is given.
 func writeSlot(w io.WriterAt, buf []byte, slotOff int64, gen uint64, written int64,
-	idents func(emit func(id uint16, s string)), clients func(emit func(rec []byte))) error {
+	idents func(emit func(id uint16, s string)), learned func(emit func(rec []byte)), clients func(emit func(rec []byte))) error {
 	sw := &stateWriter{w: w, off: slotOff + stateHeaderLen, buf: buf[:0]}
 	var nIdents, nClients uint32
 	idents(func(id uint16, s string) {
@@ -261,6 +271,15 @@ func writeSlot(w io.WriterAt, buf []byte, slotOff int64, gen uint64, written int
 		copy(b[3:], s)
 		nIdents++
 	})
+	var nLearned uint16
+	if learned != nil {
+		learned(func(rec []byte) {
+			if nLearned < maxLearnedSaved {
+				copy(sw.room(stateLearnedLen), rec)
+				nLearned++
+			}
+		})
+	}
 	clients(func(rec []byte) {
 		copy(sw.room(stateRecordLen), rec)
 		nClients++
@@ -273,6 +292,7 @@ func writeSlot(w io.WriterAt, buf []byte, slotOff int64, gen uint64, written int
 	le := binary.LittleEndian
 	copy(h[:], stateMagic)
 	le.PutUint16(h[4:], stateVersion)
+	le.PutUint16(h[6:], nLearned)
 	le.PutUint64(h[8:], gen)
 	le.PutUint64(h[16:], uint64(written))
 	le.PutUint32(h[24:], nIdents)

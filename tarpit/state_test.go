@@ -192,6 +192,13 @@ func savedBytes(t testing.TB, n int) []byte {
 	err := writeSlot(m, make([]byte, 0, 100), 0, 7, 1_700_000_000_000,
 		func(emit func(uint16, string)) { emit(identFirst, "SSH-2.0-x"); emit(identFirst+1, "") },
 		func(emit func([]byte)) {
+			var rec [stateLearnedLen]byte
+			binary.LittleEndian.PutUint16(rec[0:], identFirst)
+			binary.LittleEndian.PutUint32(rec[2:], 2250)
+			binary.LittleEndian.PutUint32(rec[10:], 60_000)
+			emit(rec[:])
+		},
+		func(emit func([]byte)) {
 			var rec [stateRecordLen]byte
 			for i := range n {
 				c := connOf(3 + i)
