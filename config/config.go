@@ -61,6 +61,11 @@ type Config struct {
 	// the metrics socket is passed, named "metrics").
 	Metrics      netip.AddrPort
 	MetricsGiven bool
+	// PerSourceMax caps the clients one source holds (--per-source-max-clients);
+	// a source is an IPv4 address masked to NetBlock4 bits or an IPv6
+	// address masked to NetBlock6 bits (--per-source-net-block-size).
+	PerSourceMax         int
+	NetBlock4, NetBlock6 int
 }
 
 // The pacing policies --pacing names.
@@ -117,6 +122,7 @@ type raw struct {
 	sandbox, logTarget         once
 	pacing                     once
 	metrics                    once
+	perSource, netBlock        once
 	user, group, chroot        once
 	noTS, noIdent, noLevel     bool
 	help, version              bool
@@ -157,6 +163,9 @@ func flagSet(c *Config, r *raw) *pflag.FlagSet {
 	fs.VarP(&r.timeout, "timeout", "t", "Drop a client that leaves data unacknowledged this long")
 	fs.Var(&r.pacing, "pacing", "adaptive (paced per client) or classic (as tarssh 0.7.0)")
 	fs.StringArrayVar(&r.allow, "allow", nil, "Close clients from this network (`CIDR`) at once, never trap them; repeatable")
+	fs.Var(&r.perSource, "per-source-max-clients", "Hold at most this many clients from one source; close more at once (default: a quarter of -c, at least 64)")
+	r.netBlock.val, r.netBlock.typ = "32:64", "V4[:V6]"
+	fs.Var(&r.netBlock, "per-source-net-block-size", "Prefix lengths that make one IPv4 and one IPv6 source")
 	fs.CountVarP(&c.Verbose, "verbose", "v", "Verbose level (repeat for more verbosity)")
 	fs.BoolVar(&r.noTS, "disable-log-timestamps", false, "Disable timestamps in logs")
 	fs.BoolVar(&r.noIdent, "disable-log-ident", false, `Disable module name in logs (e.g. "tarssh")`)
@@ -247,6 +256,15 @@ func Parse(args []string) (*Config, error) {
 	if err := parseMetrics(&c, r.metrics); err != nil {
 		return nil, err
 	}
+	c.PerSourceMax = min(c.MaxClients, max(c.MaxClients/4, DefaultPerSource))
+	if r.perSource.set {
+		if c.PerSourceMax, err = parseCount("--per-source-max-clients", r.perSource.val, c.MaxClients); err != nil {
+			return nil, err
+		}
+	}
+	if c.NetBlock4, c.NetBlock6, err = parseNetBlock(r.netBlock.val); err != nil {
+		return nil, err
+	}
 	c.LogTimestamps, c.LogIdent, c.LogLevel = !r.noTS, !r.noIdent, !r.noLevel
 	if c.Sandbox, err = parseSandbox(r.sandbox.val); err != nil {
 		return nil, err
@@ -321,6 +339,27 @@ func parseMetrics(c *Config, o once) error {
 	}
 	c.Metrics, c.MetricsGiven = ap, true
 	return nil
+}
+
+// DefaultPerSource is the least default --per-source-max-clients: below
+// it one source may take a quarter of -c only, and at a -c this small
+// fairness gives way to letting one scanner fill the tarpit.
+const DefaultPerSource = 64
+
+// parseNetBlock reads --per-source-net-block-size, "V4" or "V4:V6" as
+// OpenSSH's PerSourceNetBlockSize: IPv4 prefix length 1-32, IPv6 1-128
+// (64 when left out).
+func parseNetBlock(s string) (v4, v6 int, err error) {
+	a, b, two := strings.Cut(s, ":")
+	n4, ok4 := digits(a)
+	n6, ok6 := uint64(64), true
+	if two {
+		n6, ok6 = digits(b)
+	}
+	if !ok4 || !ok6 || n4 < 1 || n4 > 32 || n6 < 1 || n6 > 128 {
+		return 0, 0, usagef("--per-source-net-block-size %q: want IPv4 and IPv6 prefix lengths as V4[:V6], e.g. 32:64", s)
+	}
+	return int(n4), int(n6), nil
 }
 
 // MaxAllow bounds --allow: the engine checks every new client against

@@ -23,6 +23,7 @@ func TestDefaults(t *testing.T) {
 		Timeout:       30 * time.Second,
 		LogTimestamps: true, LogIdent: true, LogLevel: true,
 		LogTarget: LogAuto, Sandbox: SandboxOn, Pacing: PacingAdaptive,
+		PerSourceMax: 1024, NetBlock4: 32, NetBlock6: 64,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Parse(nil) = %+v, want %+v", c, want)
@@ -56,6 +57,15 @@ func TestFlags(t *testing.T) {
 		{"-d 007.50", func(c *Config) bool { return c.Delay == 7500*time.Millisecond }},
 		{"-u 4294967294 -g 0", func(c *Config) bool { return c.User == "4294967294" && c.Group == "0" }},
 		{strings.TrimSpace(strings.Repeat("-l 127.0.0.1:0 ", 255)), func(c *Config) bool { return len(c.Listen) == 255 }},
+		// The per-source cap: a quarter of -c, at least 64, at most -c.
+		{"-c 200", func(c *Config) bool { return c.PerSourceMax == 64 }},
+		{"-c 1000", func(c *Config) bool { return c.PerSourceMax == 250 }},
+		{"-c 5", func(c *Config) bool { return c.PerSourceMax == 5 }},
+		{"-c 200 --per-source-max-clients 10", func(c *Config) bool { return c.PerSourceMax == 10 }},
+		{"-c 200 --per-source-max-clients 200", func(c *Config) bool { return c.PerSourceMax == 200 }},
+		{"--per-source-net-block-size 24", func(c *Config) bool { return c.NetBlock4 == 24 && c.NetBlock6 == 64 }},
+		{"--per-source-net-block-size 32:128", func(c *Config) bool { return c.NetBlock4 == 32 && c.NetBlock6 == 128 }},
+		{"--per-source-net-block-size 1:1", func(c *Config) bool { return c.NetBlock4 == 1 && c.NetBlock6 == 1 }},
 		{"-t 5", func(c *Config) bool { return c.Timeout == 5*time.Second }},
 		{"--timeout 1.5", func(c *Config) bool { return c.Timeout == 1500*time.Millisecond }},
 		{"-v", func(c *Config) bool { return c.Verbose == 1 }},
@@ -257,6 +267,14 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-g", "4294967295"}, []string{"--group", `"4294967295"`, "0 to 4294967294"}},
 		{[]string{"-u", "99999999999"}, []string{"--user", `"99999999999"`, "0 to 4294967294"}},
 		{[]string{"-g", "18446744073709551616"}, []string{"--group"}},
+		{[]string{"-c", "200", "--per-source-max-clients", "201"}, []string{"--per-source-max-clients", `"201"`, "1 to 200"}},
+		{[]string{"--per-source-max-clients", "0"}, []string{"--per-source-max-clients", `"0"`}},
+		{[]string{"--per-source-max-clients", "1", "--per-source-max-clients", "2"}, []string{"--per-source-max-clients", "more than once"}},
+		{[]string{"--per-source-net-block-size", "33"}, []string{"--per-source-net-block-size", `"33"`}},
+		{[]string{"--per-source-net-block-size", "32:129"}, []string{"--per-source-net-block-size", `"32:129"`}},
+		{[]string{"--per-source-net-block-size", "0:64"}, []string{"--per-source-net-block-size", `"0:64"`}},
+		{[]string{"--per-source-net-block-size", "32:"}, []string{"--per-source-net-block-size", `"32:"`}},
+		{[]string{"--per-source-net-block-size", "/24"}, []string{"--per-source-net-block-size", `"/24"`}},
 		// More listeners than the engine numbers.
 		{manyListen(256), []string{"--listen", "at most 255"}},
 		// A flag given twice.

@@ -368,6 +368,9 @@ func (e *Engine) adopt(conn Conn, sc savedClient, ok bool, now uint32, wall int6
 		late := max(wall-st.written, 0)
 		due = now + ticks(time.Duration(max(int64(sc.wait)-late, 0))*time.Millisecond)
 	}
+	if src, ok := e.src.sourceOf(&c.addr, conn.Unix); ok {
+		e.src.count(src) // held already: no cap applies
+	}
 	e.stats.Clients++
 	e.stats.Total++
 	e.stats.Families[c.pace.Family]++

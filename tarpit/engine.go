@@ -13,10 +13,13 @@
 package tarpit
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net/netip"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -59,11 +62,20 @@ type Config struct {
 	Timeout    time.Duration // socket write timeout
 	Pacer      pacing.Pacer
 	Log        *logging.Logger
-	Signals    <-chan os.Signal // HUP/INFO: info line; INT/TERM: shut down
+	// Signals asks for the info line: each signal received (the caller
+	// chooses which, e.g. HUP and INFO) logs one, naming it. Shutdown is
+	// the context Serve takes; the caller owns the signal policy.
+	Signals <-chan os.Signal
 	// Allow lists networks whose clients are closed at once, never held:
 	// the operator's own scanners. It is checked in turn for every client,
 	// so it must stay short (config.MaxAllow).
 	Allow []netip.Prefix
+	// PerSourceMax caps the clients one source may hold (0: no cap); a
+	// connection beyond it is closed at once. A source is an IPv4 address
+	// masked to PerSourceBits4 bits (0: 32) or an IPv6 address masked to
+	// PerSourceBits6 bits (0: 64). See sources.go.
+	PerSourceMax                   int
+	PerSourceBits4, PerSourceBits6 int
 
 	// Heartbeat, if set, is called from the engine loop every
 	// HeartbeatEvery, so a wedged loop stops the beats (sd_notify watchdog).
@@ -92,6 +104,8 @@ type Stats struct {
 	Allowed      uint64                  // clients from Config.Allow, closed at once
 	Learned      int                     // identifications with a learned gap (adaptive pacing)
 	LearnChanges uint64                  // gaps learned or shortened since start
+	Sources      int                     // sources (Config.PerSourceMax) with a client held
+	Refused      uint64                  // clients closed at once: their source held PerSourceMax
 
 	// How holds ended, by family and reason, and how long they lasted
 	// (outcome.go), for metrics.
@@ -167,6 +181,7 @@ type Engine struct {
 	lns     []*os.File
 	lnAddrs []netip.AddrPort
 	keep    *keeper // the fd store; nil without one
+	src     sources
 
 	acceptErrs [NumAcceptErrors]atomic.Uint64 // counted by the accept goroutines
 
@@ -205,6 +220,7 @@ func New(cfg Config, listeners []*os.File) (*Engine, error) {
 	// clients arrive, so a large limit costs nothing until it is used.
 	e.clients = make([]client, 0, cfg.MaxClients)
 	e.keep = newKeeper(&cfg)
+	e.src = newSources(cfg.PerSourceMax, cfg.PerSourceBits4, cfg.PerSourceBits6)
 	e.wheel.init(e.now())
 	for _, ln := range listeners {
 		rc, err := ln.SyscallConn()
@@ -249,6 +265,7 @@ func (e *Engine) Snapshot() Stats {
 	s := e.stats
 	s.Uptime = time.Since(e.start)
 	s.LogsDropped = e.cfg.Log.Dropped()
+	s.Sources = len(e.src.held)
 	if e.learn != nil {
 		s.Learned, s.LearnChanges = e.learn.gaps, e.learn.changes
 	}
@@ -265,26 +282,45 @@ func (e *Engine) Snapshot() Stats {
 	return s
 }
 
-// Serve holds clients until a terminating signal arrives, then closes every
-// client and the listeners, and returns nil.
-func (e *Engine) Serve() error {
+// Serve holds clients until ctx is done, then logs the shutdown line
+// (naming the signal if ctx was cancelled with a SignalCause), saves the
+// clients' state for the fd store, closes every client and the listeners,
+// and waits for its accept goroutines to finish, so that nothing it
+// started logs or accepts after it returns. It returns nil.
+func (e *Engine) Serve(ctx context.Context) error {
+	rcs := make([]syscall.RawConn, len(e.lns))
 	for i, ln := range e.lns {
 		rc, err := ln.SyscallConn()
 		if err != nil {
 			return err
 		}
-		go e.acceptLoop(rc, uint8(i))
+		rcs[i] = rc
+	}
+	var accepting sync.WaitGroup
+	for i, rc := range rcs {
+		accepting.Go(func() { e.acceptLoop(rc, uint8(i)) })
 	}
 	defer func() {
 		close(e.stop)
 		for _, ln := range e.lns {
 			ln.Close()
 		}
+		accepting.Wait()
+		// Accepted, never taken in: nobody else will close them.
+		for len(e.incoming) > 0 {
+			e.ops.close((<-e.incoming).fd)
+		}
 	}()
-	return e.loop()
+	return e.loop(ctx)
 }
 
-func (e *Engine) loop() error {
+// SignalCause is the cause to cancel Serve's context with when a signal
+// stops tarssh, so that the shutdown line names it.
+type SignalCause struct{ Signal os.Signal }
+
+func (c SignalCause) Error() string { return "signal " + signalName(c.Signal) }
+
+func (e *Engine) loop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var beat <-chan time.Time
@@ -315,27 +351,33 @@ func (e *Engine) loop() error {
 			e.persist()
 			e.cfg.Heartbeat(e.Snapshot())
 		case sig := <-e.cfg.Signals:
-			if e.signal(sig) {
-				return nil
-			}
+			e.info(sig)
+		case <-ctx.Done():
+			e.shutdown(context.Cause(ctx))
+			return nil
 		}
 	}
 }
 
-// signal handles sig and reports whether the engine must stop.
-func (e *Engine) signal(sig os.Signal) bool {
+// shutdown logs the shutdown line for cause and closes every client.
+func (e *Engine) shutdown(cause error) {
+	s := e.Snapshot()
+	b := logging.New(logging.Info, "shutdown").Int("pid", int64(e.pid), "")
+	if sc, ok := cause.(SignalCause); ok {
+		b.Str("signal", signalName(sc.Signal), "")
+	} else if cause != nil {
+		b.Quote("reason", cause.Error(), "")
+	}
+	e.cfg.Log.Log(b.Dur("uptime", s.Uptime, "").Int("clients", int64(s.Clients), "CLIENTS").
+		Uint("total", s.Total, "TOTAL").Uint("bytes", s.Bytes, "BYTES").Record())
+	e.persist() // the store keeps the clients: the next process resumes them
+	e.closeAll()
+}
+
+// info logs the info line, asked for by sig.
+func (e *Engine) info(sig os.Signal) {
 	name := signalName(sig)
 	s := e.Snapshot()
-	switch sig {
-	case syscall.SIGINT, syscall.SIGTERM:
-		e.cfg.Log.Log(logging.New(logging.Info, "shutdown").
-			Int("pid", int64(e.pid), "").Str("signal", name, "").
-			Dur("uptime", s.Uptime, "").Int("clients", int64(s.Clients), "CLIENTS").
-			Uint("total", s.Total, "TOTAL").Uint("bytes", s.Bytes, "BYTES").Record())
-		e.persist() // the store keeps the clients: the next process resumes them
-		e.closeAll()
-		return true
-	}
 	b := logging.New(logging.Info, "info").
 		Int("pid", int64(e.pid), "").Str("signal", name, "").
 		Dur("uptime", s.Uptime, "").Int("clients", int64(s.Clients), "CLIENTS").
@@ -352,12 +394,15 @@ func (e *Engine) signal(sig os.Signal) bool {
 	if s.LogsDropped > 0 {
 		b.Uint("log_dropped", s.LogsDropped, "LOG_DROPPED")
 	}
+	if s.Refused > 0 {
+		b.Int("sources", int64(s.Sources), "SOURCES").Uint("per_source_refused", s.Refused, "PER_SOURCE_REFUSED")
+	}
 	e.cfg.Log.Log(b.Record())
-	return false
 }
 
 // add takes a connection accepted at tick now into the slab and the
-// schedule, or closes it at once if it comes from an allowed network.
+// schedule, or closes it at once if it comes from an allowed network or
+// its source holds its share (Config.PerSourceMax).
 func (e *Engine) add(a accepted, now uint32) {
 	if e.allowed(&a) {
 		e.ops.close(a.fd)
@@ -368,6 +413,10 @@ func (e *Engine) add(a accepted, now uint32) {
 			e.cfg.Log.Log(logging.New(logging.Info, "allow").
 				Peer("peer", ap, "PEER").Uint("allowed", e.stats.Allowed, "ALLOWED").Record())
 		}
+		return
+	}
+	if src, ok := e.src.sourceOf(&a.addr, a.unix); ok && !e.src.admit(src) {
+		e.refuse(&a, src)
 		return
 	}
 	i := e.free
@@ -392,6 +441,19 @@ func (e *Engine) add(a accepted, now uint32) {
 	}
 	e.wheel.push(e.clients, i, now+ticks(e.cfg.Pacer.First()))
 	e.keep.accepted(i)
+}
+
+// refuse closes a, whose source src holds Config.PerSourceMax clients.
+func (e *Engine) refuse(a *accepted, src source) {
+	e.ops.close(a.fd)
+	e.stats.Refused++
+	<-e.slots
+	if e.cfg.Log.Enabled(logging.Info) {
+		ap := netip.AddrPortFrom(netip.AddrFrom16(a.addr).Unmap(), a.port)
+		e.cfg.Log.Log(logging.New(logging.Info, "refuse").Peer("peer", ap, "PEER").
+			Int("source_clients", int64(e.src.held[src]), "SOURCE_CLIENTS").
+			Uint("per_source_refused", e.stats.Refused, "PER_SOURCE_REFUSED").Record())
+	}
 }
 
 // allowed reports whether a comes from a network in Config.Allow.
@@ -475,10 +537,20 @@ func (e *Engine) visit(i uint32, now uint32) {
 		case n > 0:
 			if c.ident == identPending {
 				e.identify(c, sanitize(e.rbuf[:n]))
+				// A client that sent its identification and closed is
+				// dropped now, not a gap later: one more read, once.
+				if n < len(e.rbuf) {
+					if m, err := e.ops.read(int(c.fd), e.rbuf[:]); m == 0 && err == nil {
+						e.left(c)
+						e.drop(i, errClosed)
+						return
+					}
+				}
 			}
-		case err == nil: // EOF: the client will send no more, but may still read
-			c.flags |= flagEOF
+		case err == nil: // EOF: shut before our version string, so gone
 			e.left(c)
+			e.drop(i, errClosed)
+			return
 		case err == unix.EAGAIN:
 			if c.ident != identPending {
 				c.flags |= (readEvery - 1) << quietShift
@@ -533,6 +605,9 @@ func (e *Engine) drop(i uint32, err error) {
 		e.left(c)
 	}
 	e.unstore(c)
+	if src, ok := e.src.sourceOf(&c.addr, c.flags&flagUnix != 0); ok {
+		e.src.release(src)
+	}
 	e.ops.close(int(c.fd))
 	e.stats.Clients--
 	e.stats.Families[c.pace.Family]--
@@ -556,6 +631,18 @@ func (e *Engine) drop(i uint32, err error) {
 	e.free = i
 	<-e.slots
 }
+
+// errClosed is why a client whose read found EOF is dropped: it shut its
+// sending side before our version string came, so it is not worth a slot.
+// Its text is capitalised as ErrorText renders system errors.
+var errClosed error = closedError{}
+
+type closedError struct{}
+
+func (closedError) Error() string { return "Connection closed by the client (EOF)" }
+
+// Unwrap makes it io.EOF to errors.Is: the client closed.
+func (closedError) Unwrap() error { return io.EOF }
 
 // closeAll closes every client at shutdown.
 func (e *Engine) closeAll() {

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -45,9 +46,10 @@ func run(args []string) int {
 	// with SIGPIPE, and no signal arriving during start-up may take Go's
 	// default action.
 	signal.Ignore(syscall.SIGPIPE)
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, infoSignals...)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	info := make(chan os.Signal, 8)
+	signal.Notify(info, infoSignals...)
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGINT, syscall.SIGTERM)
 
 	cfg, err := config.Parse(args)
 	switch {
@@ -111,8 +113,12 @@ func run(args []string) int {
 		Timeout:    cfg.Timeout,
 		Pacer:      newPacer(cfg),
 		Allow:      cfg.Allow,
-		Log:        log,
-		Signals:    sigs,
+
+		PerSourceMax:   cfg.PerSourceMax,
+		PerSourceBits4: cfg.NetBlock4,
+		PerSourceBits6: cfg.NetBlock6,
+		Log:            log,
+		Signals:        info,
 
 		Heartbeat:      heartbeat,
 		HeartbeatEvery: every,
@@ -137,9 +143,20 @@ func run(args []string) int {
 	log.Log(logging.New(logging.Info, "start").Int("servers", int64(len(listeners)), "").
 		Int("max_clients", int64(cfg.MaxClients), "").Setting("delay", cfg.Delay).
 		Setting("timeout", cfg.Timeout).Record())
+	// SIGINT and SIGTERM stop the engine through its context; one that
+	// came during start-up waits in term and stops it at once.
+	ctx, stop := context.WithCancelCause(context.Background())
+	defer stop(nil)
+	go func() {
+		select {
+		case sig := <-term:
+			stop(tarpit.SignalCause{Signal: sig})
+		case <-ctx.Done():
+		}
+	}()
 	// READY=1 is sent by Serve's first heartbeat, so it always comes after
 	// the sandbox.
-	err = engine.Serve()
+	err = engine.Serve(ctx)
 	notify.Stopping()
 	if err != nil {
 		log.Log(logging.New(logging.Error, "serve").Quote("error", err.Error(), "").Record())

@@ -14,6 +14,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -60,9 +61,14 @@ func run(action string, args []string) int {
 	logNow := func(r logging.Record) { console.Write(r) }
 	log := logging.NewLogger(&logging.Console{W: os.Stderr, Level: true, Ident: true}, logging.Info, 4096)
 	defer log.Close()
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
 	signal.Ignore(syscall.SIGPIPE)
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGHUP)
+	// INT and TERM are caught now, before the sandbox; serve turns them
+	// into the engine's context.
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGINT, syscall.SIGTERM)
+	termSignals = term
 	lns, lerr := tarpit.Listen(cfg.Listen)
 	if lerr != nil {
 		fmt.Fprintln(os.Stderr, "probe:", lerr)
@@ -201,7 +207,16 @@ func serve(eng *tarpit.Engine, stress bool) int {
 			stressLoop(stop, &rounds)
 		}()
 	}
-	err := eng.Serve()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	go func() {
+		select {
+		case sig := <-termSignals:
+			cancel(tarpit.SignalCause{Signal: sig})
+		case <-ctx.Done():
+		}
+	}()
+	err := eng.Serve(ctx)
 	close(stop)
 	wg.Wait()
 	if err != nil {
@@ -211,6 +226,9 @@ func serve(eng *tarpit.Engine, stress bool) int {
 	say("stress rounds: %d", rounds.Load())
 	return 0
 }
+
+// termSignals carries SIGINT and SIGTERM from start-up to serve.
+var termSignals <-chan os.Signal
 
 var sink [][]byte
 
