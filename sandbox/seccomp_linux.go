@@ -45,6 +45,12 @@ func rules(pid int) []rule {
 		// sandbox (socket and connect stay forbidden).
 		{name: "sendmsg"},
 		{name: "sendto"},
+		// The fd store (tarpit/adopt.go): a dropped client that systemd
+		// holds a copy of is shut down, both ways, so that copy closes
+		// too; the clients' state is rewritten into the memfd made before
+		// the sandbox (sendmsg above carries the sockets to systemd).
+		{name: "shutdown", conds: []seccomp.ScmpCondition{cond(1, seccomp.CompareEqual, unix.SHUT_RDWR)}},
+		{name: "pwrite64"},
 		// Go's poller, scheduler and timers. epoll_ctl: a listener
 		// closed at shutdown leaves the poller. clock_gettime: the vDSO
 		// falls back to the system call on some clock sources.

@@ -2,6 +2,7 @@ package systemd
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +206,99 @@ func TestStateFile(t *testing.T) {
 		if IsStateFile(g) {
 			t.Errorf("%s taken for a state file", g.Name())
 		}
+	}
+}
+
+// OpenStore adopts connected sockets named as clients and the state memfd,
+// and rejects (closes) the rest of what carries the store's names: a pipe
+// named as a client, a second state, a socket named as the state. A new
+// state memfd is stored only when none usable came back.
+func TestOpenStore(t *testing.T) {
+	addr := filepath.Join(t.TempDir(), "notify")
+	srv := listenGram(t, addr)
+	t.Setenv("NOTIFY_SOCKET", addr)
+	t.Setenv("FDSTORE", "")
+	os.Unsetenv("FDSTORE")
+	n, err := OpenNotifier()
+	if err != nil || n == nil {
+		t.Fatalf("OpenNotifier: %v, %v", n, err)
+	}
+	defer n.Close()
+
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverFile := fileOf(t, server.(*net.TCPConn))
+	server.Close()
+	state, err := NewStateFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	state2, _ := NewStateFile()
+	pr, pw, _ := os.Pipe()
+	defer pr.Close()
+	stored := []Passed{
+		{File: serverFile, Name: ClientName, Kind: Connected},
+		{File: pw, Name: ClientName, Kind: Other},
+		{File: state, Name: StateName, Kind: Other},
+		{File: state2, Name: StateName, Kind: Other},
+	}
+	for _, p := range stored {
+		if !IsStored(p) {
+			t.Errorf("IsStored(%s %v) = false", p.Name, p.Kind)
+		}
+	}
+	if IsStored(Passed{Name: ClientName, Kind: Listening}) || IsStored(Passed{Name: "tarssh", Kind: Connected}) {
+		t.Error("IsStored takes a listener named c or a socket named tarssh")
+	}
+	s, err := OpenStore(n, stored, []string{"tarssh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Clients) != 1 || s.Clients[0].Peer.Port() != uint16(client.LocalAddr().(*net.TCPAddr).Port) || s.State != state {
+		t.Errorf("clients %+v, state %v", s.Clients, s.State)
+	}
+	if len(s.Rejected) != 2 || !strings.Contains(s.Rejected[0].Error(), "not a stored client") ||
+		!strings.Contains(s.Rejected[1].Error(), "not a usable state memfd") {
+		t.Errorf("rejected %v", s.Rejected)
+	}
+	if s.Capacity < 4096 || s.Add() == nil || s.StateFile() == nil {
+		t.Errorf("capacity %d, add %v", s.Capacity, s.Add() != nil)
+	}
+	// The adopted client is ours, non-blocking, and still connected.
+	if _, err := unix.Write(s.Clients[0].FD, []byte("x")); err != nil {
+		t.Errorf("write to the adopted client: %v", err)
+	}
+	b := make([]byte, 1)
+	if _, err := client.Read(b); err != nil || b[0] != 'x' {
+		t.Errorf("client read %q, %v", b, err)
+	}
+	unix.Close(s.Clients[0].FD)
+
+	// Nothing came back: a new state memfd is made and stored.
+	s2, err := OpenStore(n, nil, []string{"tarssh"})
+	if err != nil || s2.State == nil {
+		t.Fatalf("OpenStore with nothing back: %v, %v", s2.State, err)
+	}
+	defer s2.State.Close()
+	if msg, fds := recvRights(t, srv); msg != "FDSTORE=1\nFDNAME=tarssh-state" || len(fds) != 1 {
+		t.Errorf("state stored as %q with %d descriptors", msg, len(fds))
+	}
+	// Without a notify socket, nothing is made or sent, and clients are
+	// still adopted.
+	s3, err := OpenStore(nil, nil, nil)
+	if err != nil || s3.State != nil || s3.Add() != nil || s3.StateFile() != nil {
+		t.Errorf("without systemd: %+v, %v", s3, err)
 	}
 }

@@ -76,7 +76,10 @@ func (k *keeper) accepted(i uint32) {
 // flushStore hands the queued clients' sockets to the store, as many as it
 // can hold. What the store does not take now stays queued for the next
 // turn or heartbeat.
-func (e *Engine) flushStore() {
+func (e *Engine) flushStore() { e.flushStoreAt(false) }
+
+// flushStoreAt is flushStore; heartbeat says whether a heartbeat calls it.
+func (e *Engine) flushStoreAt(heartbeat bool) {
 	k := e.keep
 	if k == nil || len(k.pending) == 0 {
 		return
@@ -107,6 +110,9 @@ func (e *Engine) flushStore() {
 	}
 	k.pending = rest
 	switch {
+	case err == unix.EAGAIN && !heartbeat:
+		// systemd is busy: a burst of arrivals outran it. The next turn
+		// or heartbeat tries again; only a heartbeat's failure is news.
 	case err != nil && !k.storeFailed:
 		k.storeFailed = true
 		e.logStore(logging.Warn, "store", fmt.Sprintf("%d clients not stored yet: %s", len(rest), ErrorText(err)))
@@ -131,7 +137,7 @@ func (e *Engine) persist() {
 	if e.keep == nil {
 		return
 	}
-	e.flushStore()
+	e.flushStoreAt(true)
 	e.saveState()
 }
 
@@ -272,6 +278,12 @@ func (e *Engine) Adopt(conns []Conn) {
 		}
 	}
 	e.restoreLearned(st)
+	if k := e.keep; k != nil && k.capacity < e.cfg.MaxClients {
+		k.full = true // said once, here
+		e.logStore(logging.Warn, "capacity", fmt.Sprintf("the store can give back %d clients, fewer than --max-clients %d "+
+			"(FileDescriptorStoreMax=, LimitNOFILE=, LISTEN_FDNAMES): clients above that are held but will not survive a restart",
+			k.capacity, e.cfg.MaxClients))
+	}
 	now, wall := e.now(), time.Now().UnixMilli()
 	adopted, stateless, over := 0, 0, 0
 	for _, conn := range conns {

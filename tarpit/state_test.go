@@ -160,7 +160,7 @@ func TestStoreRetryAndCapacity(t *testing.T) {
 	for fd := 3; fd <= 5; fd++ {
 		se.connect(fd)
 	}
-	se.flushStore()
+	se.persist()
 	if se.keep.stored != 1 || len(se.keep.pending) != 2 {
 		t.Fatalf("after a full socket: %d stored, %d pending", se.keep.stored, len(se.keep.pending))
 	}

@@ -76,7 +76,7 @@ func run(args []string) int {
 		log.Log(logging.New(logging.Error, "journal").Quote("error", sinkErr.Error(), "ERROR").Str("fallback", "console", "").Record())
 	}
 
-	listeners, metricsLn, status := listen(cfg, log)
+	listeners, metricsLn, stored, status := listen(cfg, log)
 	if status != 0 {
 		return status
 	}
@@ -88,6 +88,20 @@ func run(args []string) int {
 		return exitOSErr
 	}
 	defer notify.Close()
+	// The fd store: clients a previous run left, and where new ones go.
+	var names []string
+	for _, ln := range append(listeners, metricsLn) {
+		if ln != nil {
+			names = append(names, ln.Name())
+		}
+	}
+	store, err := systemd.OpenStore(notify, stored, names)
+	for _, r := range store.Rejected {
+		log.Log(logging.New(logging.Error, "fdstore").Quote("error", r.Error(), "ERROR").Record())
+	}
+	if err != nil {
+		log.Log(logging.New(logging.Error, "fdstore").Quote("error", err.Error(), "ERROR").Record())
+	}
 	var heartbeat func(tarpit.Stats)
 	if notify != nil {
 		heartbeat = notify.Heartbeat
@@ -122,11 +136,16 @@ func run(args []string) int {
 
 		Heartbeat:      heartbeat,
 		HeartbeatEvery: every,
+
+		Store:         store.Add(),
+		StoreCapacity: store.Capacity,
+		State:         store.StateFile(),
 	}, listeners)
 	if err != nil {
 		log.Log(logging.New(logging.Error, "start").Quote("error", err.Error(), "").Record())
 		return exitSoftware
 	}
+	engine.Adopt(store.Clients)
 	// Every descriptor tarssh will use is open: confine the process.
 	sb, err := sandbox.Apply(sandbox.FromConfig(cfg), listeners)
 	if err != nil {
@@ -195,11 +214,11 @@ func logSink(cfg *config.Config) (logging.Sink, error) {
 // anyway. An inconsistent
 // activation environment is refused (exit 71) without touching any
 // descriptor.
-func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, int) {
+func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, []systemd.Passed, int) {
 	passed, activated, err := systemd.Activation()
 	if err != nil {
 		log.Log(logging.New(logging.Error, "listen").Quote("error", err.Error(), "ERROR").Record())
-		return nil, nil, exitOSErr
+		return nil, nil, nil, exitOSErr
 	}
 	if !activated {
 		addrs := cfg.Listen
@@ -210,7 +229,7 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, int)
 		if lerr != nil {
 			log.Log(logging.New(logging.Error, "listen").Str("addr", lerr.Addr.String(), "LOCAL_ADDR").
 				Str("error", tarpit.ErrorText(lerr.Err), "ERROR").Record())
-			return nil, nil, exitOSErr
+			return nil, nil, nil, exitOSErr
 		}
 		var metricsLn *os.File
 		if cfg.MetricsGiven {
@@ -222,7 +241,7 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, int)
 		if metricsLn != nil {
 			log.Log(logging.New(logging.Info, "metrics").Str("addr", tarpit.LocalAddr(metricsLn), "LOCAL_ADDR").Record())
 		}
-		return listeners, metricsLn, 0
+		return listeners, metricsLn, nil, 0
 	}
 	// The metrics socket (tarssh-metrics.socket) is the listening socket
 	// named "metrics"; every other listening socket is the tarpit's.
@@ -239,6 +258,8 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, int)
 				Quote("error", "systemd passed a second metrics socket; closed it", "ERROR").Record())
 		}
 	}
+	// The fd store's clients and state, by name: the caller's (OpenStore).
+	stored := systemd.Take(&passed, systemd.IsStored)
 	served := systemd.Take(&passed, func(p systemd.Passed) bool { return p.Kind == systemd.Listening })
 	// What is left is a mistake in the socket unit: closed (it was passed
 	// to tarssh, so it is tarssh's) and reported as an error, which the
@@ -252,14 +273,18 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, int)
 	for _, p := range served {
 		listeners = append(listeners, p.File)
 	}
-	fail := func(status int, msg string) ([]*os.File, *os.File, int) {
+	fail := func(status int, msg string) ([]*os.File, *os.File, []systemd.Passed, int) {
+		// Only our copies: systemd keeps the stored ones for the next start.
+		for _, p := range stored {
+			p.File.Close()
+		}
 		for _, ln := range append(listeners, metricsLn) {
 			if ln != nil {
 				ln.Close()
 			}
 		}
 		log.Log(logging.New(logging.Error, "listen").Quote("error", msg, "ERROR").Record())
-		return nil, nil, status
+		return nil, nil, nil, status
 	}
 	switch {
 	case cfg.ListenGiven:
@@ -275,7 +300,7 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, int)
 		log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(p.File), "LOCAL_ADDR").
 			Str("name", p.Name, "SOCKET_NAME").Record())
 	}
-	return listeners, metricsLn, 0
+	return listeners, metricsLn, stored, 0
 }
 
 // newPacer returns the pacer --pacing names.
