@@ -49,6 +49,7 @@ func rules(pid int) []rule {
 		// holds a copy of is shut down, both ways, so that copy closes
 		// too; the clients' state is rewritten into the memfd made before
 		// the sandbox (sendmsg above carries the sockets to systemd).
+		// FDSTORE=1 scripts/syscall-census shows both.
 		{name: "shutdown", conds: []seccomp.ScmpCondition{cond(1, seccomp.CompareEqual, unix.SHUT_RDWR)}},
 		{name: "pwrite64"},
 		// Go's poller, scheduler and timers. epoll_ctl: a listener
