@@ -248,13 +248,13 @@ func (l *Logger) Dropped() uint64 {
 func (l *Logger) Close() {
 	close(l.queue)
 	last := l.written.Load()
-	t := time.NewTicker(closeStall)
-	defer t.Stop()
+	tick, stop := closeTicker()
+	defer stop()
 	for {
 		select {
 		case <-l.done:
 			return
-		case <-t.C:
+		case <-tick:
 			if n := l.written.Load(); n != last {
 				last = n
 				continue
@@ -265,4 +265,10 @@ func (l *Logger) Close() {
 }
 
 // closeStall is how long Close waits for a sink that takes nothing.
-var closeStall = time.Second
+const closeStall = time.Second
+
+// closeTicker paces Close's looks at the sink's progress; tests drive it.
+var closeTicker = func() (<-chan time.Time, func()) {
+	t := time.NewTicker(closeStall)
+	return t.C, t.Stop
+}

@@ -206,29 +206,52 @@ func TestLoggerCountsSinkErrors(t *testing.T) {
 }
 
 // TestCloseStalledSink checks that Close gives up on a sink that takes
-// nothing, but waits for one that is slow.
+// nothing, but waits for one that is slow. For the stalled sink the test
+// plays Close's ticker, so Close looks exactly once.
 func TestCloseStalledSink(t *testing.T) {
-	defer func(d time.Duration) { closeStall = d }(closeStall)
-	closeStall = 100 * time.Millisecond
+	defer func(f func() (<-chan time.Time, func())) { closeTicker = f }(closeTicker)
+	ticks := make(chan time.Time)
+	looking := make(chan struct{}, 1) // Close has noted the progress so far
+	closeTicker = func() (<-chan time.Time, func()) {
+		looking <- struct{}{}
+		return ticks, func() {}
+	}
+	closed := func(l *Logger) chan struct{} {
+		c := make(chan struct{})
+		go func() { l.Close(); close(c) }()
+		return c
+	}
 
 	stalled := &blockedSink{release: make(chan struct{})}
 	defer close(stalled.release)
 	l := NewLogger(stalled, Info, 16)
 	l.Log(New(Info, "shutdown").Record())
-	start := time.Now()
-	l.Close()
-	if d := time.Since(start); d > 5*closeStall {
-		t.Errorf("Close waited %v for a stalled sink", d)
+	done := closed(l)
+	<-looking
+	ticks <- time.Now() // Close takes the tick: it waits for one
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close still waiting for a stalled sink after a look found no progress")
 	}
 
-	slow := &slowSink{delay: 10 * time.Millisecond}
-	l = NewLogger(slow, Info, 64)
-	for range 50 { // 500ms of writing: five times closeStall
+	// A slow sink, with a real ticker: it takes a record every millisecond
+	// for over a second, and Close must wait through several looks. (A look
+	// at the sink's progress cannot be ordered against the sink by the
+	// test, so this half uses time: it fails only if the writer goroutine
+	// stalls for a whole 250ms look.)
+	closeTicker = func() (<-chan time.Time, func()) {
+		t := time.NewTicker(250 * time.Millisecond)
+		return t.C, t.Stop
+	}
+	slow := &slowSink{delay: time.Millisecond}
+	l = NewLogger(slow, Info, 2048)
+	for range 1000 {
 		l.Log(New(Info, "x").Record())
 	}
 	l.Close()
-	if slow.n.Load() != 50 {
-		t.Errorf("Close returned after %d of 50 records to a slow sink", slow.n.Load())
+	if slow.n.Load() != 1000 {
+		t.Errorf("Close returned after %d of 1000 records to a slow sink", slow.n.Load())
 	}
 }
 
