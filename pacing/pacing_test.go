@@ -4,49 +4,9 @@ import (
 	"bytes"
 	"testing"
 	"time"
-)
 
-// checkStream checks a pre-banner byte stream against RFC 4253 §4.2 as the
-// clients read it: whole CRLF lines of 3 to 32 bytes, none starting with
-// "SSH-", no NUL, no CR but before LF. A last line may be unfinished.
-func checkStream(t *testing.T, s []byte) {
-	t.Helper()
-	if i := bytes.IndexByte(s, 0); i >= 0 {
-		t.Fatalf("NUL at %d in %q", i, s)
-	}
-	for len(s) > 0 {
-		line := s
-		end := bytes.IndexByte(s, '\n')
-		if end >= 0 {
-			line, s = s[:end+1], s[end+1:]
-		} else {
-			s = nil
-		}
-		if bytes.HasPrefix(line, []byte("SSH-")) {
-			t.Fatalf("line %q starts with SSH-", line)
-		}
-		body := line
-		if end >= 0 {
-			if len(line) < 3 || len(line) > 32 {
-				t.Fatalf("line %q is %d bytes, want 3 to 32", line, len(line))
-			}
-			if line[len(line)-2] != '\r' {
-				t.Fatalf("line %q does not end in CRLF", line)
-			}
-			body = line[:len(line)-2]
-		} else {
-			body = bytes.TrimSuffix(line, []byte("\r")) // its LF is still to come
-			if len(line) > 31 {
-				t.Fatalf("unfinished line %q is already too long", line)
-			}
-		}
-		for _, b := range body {
-			if b < 0x20 || b > 0x7e {
-				t.Fatalf("line %q has byte %#x", line, b)
-			}
-		}
-	}
-}
+	"github.com/tarssh/tarssh/internal/testutil/rfc4253"
+)
 
 func FuzzRandLine(f *testing.F) {
 	f.Add(uint64(0))
@@ -63,7 +23,9 @@ func FuzzRandLine(f *testing.F) {
 			}
 			stream = append(stream, buf[:n]...)
 		}
-		checkStream(t, stream)
+		if err := rfc4253.Stream(stream, false); err != nil {
+			t.Fatal(err)
+		}
 	})
 }
 
@@ -90,7 +52,9 @@ func FuzzClassic(f *testing.F) {
 			c.Wrote(&st, buf[:k])
 			lines += bytes.Count(buf[:k], []byte("\n"))
 		}
-		checkStream(t, stream)
+		if err := rfc4253.Stream(stream, false); err != nil {
+			t.Fatal(err)
+		}
 		if int(st.Lines) != min(lines, 0xffff) {
 			t.Errorf("State.Lines = %d, stream has %d lines", st.Lines, lines)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tarssh/tarssh/internal/testutil/rfc4253"
 	"github.com/tarssh/tarssh/logging"
 	"github.com/tarssh/tarssh/pacing"
 )
@@ -199,7 +200,9 @@ func TestVisitTiming(t *testing.T) {
 			t.Errorf("start %d: visits %v, want %v", start, te.fake.wrote, want)
 		}
 		for fd, s := range te.fake.stream {
-			checkStream(t, s, true)
+			if err := rfc4253.Stream(s, true); err != nil {
+				t.Error(err)
+			}
 			if n := bytes.Count(s, []byte("\r\n")); n != 3 {
 				t.Errorf("fd %d got %d lines, want 3", fd, n)
 			}
@@ -333,7 +336,9 @@ func TestWouldBlock(t *testing.T) {
 	var total int
 	for fd := 3; fd < 7; fd++ {
 		s := te.fake.stream[fd]
-		checkStream(t, s, false)
+		if err := rfc4253.Stream(s, false); err != nil {
+			t.Error(err)
+		}
 		total += len(s)
 		i := slices.IndexFunc(te.clients, func(c client) bool { return int(c.fd) == fd })
 		if c := &te.clients[i]; int(c.sent) != len(s) {
@@ -551,32 +556,6 @@ func TestSignals(t *testing.T) {
 	}
 	if !strings.HasPrefix(shut, "shutdown, pid: "+strconv.Itoa(te.pid)+", signal: TERM, uptime: ") || !strings.Contains(shut, tail) {
 		t.Errorf("shutdown line %q", shut)
-	}
-}
-
-// checkStream checks what a client received: pre-banner lines of 3 to 32
-// bytes with CRLF, never SSH-, no NUL or bare CR. Unless whole is set, the
-// last line may be unfinished.
-func checkStream(t *testing.T, s []byte, whole bool) {
-	t.Helper()
-	for len(s) > 0 {
-		i := bytes.IndexByte(s, '\n')
-		if i < 0 {
-			if whole || len(s) > 31 || bytes.IndexByte(s[:len(s)-1], '\r') >= 0 {
-				t.Errorf("bad unfinished line %q", s)
-			}
-			return
-		}
-		l := s[:i+1]
-		s = s[i+1:]
-		if len(l) < 3 || len(l) > 32 || l[len(l)-2] != '\r' || bytes.HasPrefix(l, []byte("SSH-")) {
-			t.Errorf("bad line %q", l)
-		}
-		for _, b := range l[:len(l)-2] {
-			if b < 0x20 || b > 0x7e {
-				t.Errorf("line %q holds %#x", l, b)
-			}
-		}
 	}
 }
 

@@ -13,7 +13,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -341,25 +340,6 @@ func readLines(t *testing.T, c net.Conn, n int, timeout time.Duration) []line {
 	return out
 }
 
-// checkLine checks one pre-banner line as RFC 4253 §4.2 wants it.
-func checkLine(t *testing.T, l string) {
-	t.Helper()
-	if len(l) < 3 || len(l) > 32 {
-		t.Errorf("line %q: %d bytes, want 3 to 32", l, len(l))
-	}
-	if !strings.HasSuffix(l, "\r\n") {
-		t.Errorf("line %q does not end in CRLF", l)
-	}
-	if strings.HasPrefix(l, "SSH-") {
-		t.Errorf("line %q starts with SSH-", l)
-	}
-	for _, b := range []byte(strings.TrimSuffix(l, "\r\n")) {
-		if b < 0x20 || b > 0x7e {
-			t.Errorf("line %q holds byte %#x", l, b)
-		}
-	}
-}
-
 // recorder keeps what a client reads, to check afterwards.
 type recorder struct {
 	net.Conn
@@ -379,26 +359,4 @@ func (r *recorder) received() []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]byte(nil), r.got...)
-}
-
-// checkStream checks a received stream line by line; unless whole, the
-// last line may be unfinished (its bytes so far are checked).
-func checkStream(t *testing.T, s []byte, whole bool) {
-	t.Helper()
-	for len(s) > 0 {
-		i := bytes.IndexByte(s, '\n')
-		if i < 0 {
-			if whole {
-				t.Errorf("stream ends in an unfinished line %q", s)
-				return
-			}
-			part := strings.TrimSuffix(string(s), "\r")
-			if strings.HasPrefix(part, "SSH-") || len(part) > 30 || strings.ContainsAny(part, "\x00\r") {
-				t.Errorf("bad unfinished line %q", s)
-			}
-			return
-		}
-		checkLine(t, string(s[:i+1]))
-		s = s[i+1:]
-	}
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tarssh/tarssh/internal/testutil/rfc4253"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -77,7 +78,9 @@ func TestLines(t *testing.T) {
 	}
 	received := 0
 	for _, l := range lines {
-		checkLine(t, l.text)
+		if err := rfc4253.Line([]byte(l.text)); err != nil {
+			t.Error(err)
+		}
 		received += len(l.text)
 	}
 	// Timing: line k (from 0) is due k+1 delays after the connection, and
@@ -128,7 +131,9 @@ func TestIPv6(t *testing.T) {
 	if l := readLines(t, c, 1, 5*time.Second); len(l) != 1 {
 		t.Fatalf("IPv6 client got no line")
 	} else {
-		checkLine(t, l[0].text)
+		if err := rfc4253.Line([]byte(l[0].text)); err != nil {
+			t.Error(err)
+		}
 	}
 	c4 := p.dial()
 	p.waitFor(`connect, peer: `+q(c4.LocalAddr().String())+`, clients: 2$`, 5*time.Second)
@@ -241,7 +246,9 @@ func testGoSSH(t *testing.T, pacing string) {
 	if n := bytes.Count(got, []byte("\n")); pacing == "classic" && n < 3 {
 		t.Errorf("Go's client read %d lines in 2.7s at -d 0.5", n)
 	}
-	checkStream(t, got, pacing == "classic")
+	if err := rfc4253.Stream(got, pacing == "classic"); err != nil {
+		t.Error(err)
+	}
 	r.Close()
 	if err := <-done; err == nil {
 		t.Error("handshake succeeded")
