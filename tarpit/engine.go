@@ -37,12 +37,17 @@ const tick = 10 * time.Millisecond
 // ahead is how far before its due time the engine may visit a client. On
 // waking, the engine visits every client due within ahead, so under load it
 // wakes about once per ahead, whatever the number of clients, and writes in
-// bursts: each wake-up costs the Go runtime (timer, scheduler, poller) and
-// each write burst wakes the reading side once, so fewer and larger bursts
-// cost much less than a wake-up every tick. Clients are only ever visited
-// early, never late: the adaptive pacer keeps gaps just under clients' read
-// timers. When nothing else is due, the engine wakes at a client's due tick,
-// so at low load visits keep the tick's precision.
+// bursts: each wake-up costs the Go runtime (timer, scheduler, poller,
+// sysmon) and each burst wakes the reading side anew, so a few bursts a
+// second cost much less than a wake-up every tick (README, Benchmarks).
+// Clients are only ever visited early, never late: the adaptive pacer keeps
+// gaps just under clients' read timers. A client visited early is
+// rescheduled from that visit, so under steady load the clients gather on
+// the wake-up ticks and are then visited on time. When nothing else is due
+// the engine wakes at a client's due tick, so at low load visits keep the
+// tick's precision. A longer ahead (1 s) saved a few per cent more CPU, but
+// visits so early hold clients the learner expects to lose, which blurs
+// what it learns.
 const (
 	ahead      = 250 * time.Millisecond
 	aheadTicks = uint32(ahead / tick)
