@@ -7,6 +7,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -259,17 +260,23 @@ func TestAttack(t *testing.T) {
 			}
 			f, _ := ln.(*net.TCPListener).File()
 			ln.Close()
-			cmd := exec.Command("sh", "-c", `LISTEN_PID=$$ exec "$@"`, "sh", tarssh(t), "-v")
+			// Bounded: a tarssh that served what it was not passed would
+			// run on; it is killed after 10 s and the test fails.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			cmd := exec.CommandContext(ctx, "sh", "-c", `LISTEN_PID=$$ exec "$@"`, "sh", tarssh(t), "-v")
 			cmd.Env = append(os.Environ(), "LISTEN_FDS=1", env)
 			cmd.ExtraFiles = []*os.File{f}
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			err = cmd.Run()
+			cancel()
 			f.Close()
-			if code := cmd.ProcessState.ExitCode(); code != 71 || strings.Count(stderr.String(), "ERROR") != 1 {
+			code, errLines := cmd.ProcessState.ExitCode(), strings.Count(stderr.String(), "ERROR")
+			if code != 71 || errLines != 1 {
 				t.Errorf("%q: %v (exit %d), log:\n%s\nwant exit 71 with one error line", env, err, code, stderr.String())
 			}
-			record(fmt.Sprintf("activation %q", env), "1 descriptor passed", "exit 71, one error line", usage{cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), hwm: int(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)})
+			record(fmt.Sprintf("activation %q", env), "1 descriptor passed", fmt.Sprintf("exit %d, %d error line(s)", code, errLines),
+				usage{cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), hwm: int(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)})
 		}
 	})
 }
