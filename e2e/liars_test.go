@@ -251,7 +251,7 @@ func TestLiarsHeld(t *testing.T) {
 			cancel()
 			h := time.Since(start)
 			t.Logf("ssh -o ConnectTimeout=7 (-d 5): visit %d held %v", round, h)
-			if h < 7*time.Second || h > 8*time.Second {
+			if h < 7*time.Second || h > 9*time.Second { // the upper bound allows a slow exec
 				t.Errorf("ssh -o ConnectTimeout=7, visit %d: held %v (%v), want 7s", round, h, err)
 			}
 		}
