@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/tarssh/tarssh/internal/testutil/logwatch"
 )
 
 // holdCap is how long a client is left trapped before the test ends it.
@@ -68,65 +70,39 @@ func goBuild(dir, out, pkg string) error {
 type tarssh struct {
 	cmd  *exec.Cmd
 	addr string
-	mu   sync.Mutex
-	log  []string
-	done chan struct{}
+	out  *logwatch.Log
 }
 
 // startTarssh starts tarssh with args on a free loopback port; it is
 // stopped when t ends. It may be called from any goroutine.
 func startTarssh(t *testing.T, args ...string) (*tarssh, error) {
 	args = append([]string{"-l", "127.0.0.1:0", "-v", "--disable-log-timestamps"}, args...)
-	ts := &tarssh{cmd: exec.Command(binary, args...), done: make(chan struct{})}
-	stderr, err := ts.cmd.StderrPipe()
+	ts := &tarssh{cmd: exec.Command(binary, args...)}
+	out, err := logwatch.Start(ts.cmd)
 	if err != nil {
 		return nil, err
 	}
-	if err := ts.cmd.Start(); err != nil {
-		return nil, err
-	}
+	ts.out = out
 	t.Cleanup(func() {
 		ts.cmd.Process.Signal(syscall.SIGTERM)
-		<-ts.done
+		<-out.Done()
 		ts.cmd.Wait()
 	})
-	listening := make(chan string, 1)
-	go func() {
-		defer close(ts.done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			ts.mu.Lock()
-			ts.log = append(ts.log, line)
-			ts.mu.Unlock()
-			if a, ok := strings.CutPrefix(line, "[INFO  tarssh] listen, addr: "); ok {
-				listening <- a
-			}
-		}
-	}()
-	select {
-	case ts.addr = <-listening:
-		return ts, nil
-	case <-time.After(10 * time.Second):
-		return nil, fmt.Errorf("tarssh %q did not start listening", args)
+	m, _, err := out.Wait(regexp.MustCompile(`^\[INFO  tarssh\] listen, addr: (\S+)$`), 0, 10*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("tarssh %q did not start listening: %v", args, err)
 	}
+	ts.addr = m[1]
+	return ts, nil
 }
 
 // waitLog returns the first log line matching re, waiting up to d for it.
 func (ts *tarssh) waitLog(re *regexp.Regexp, d time.Duration) (string, bool) {
-	for end := time.Now().Add(d); ; time.Sleep(50 * time.Millisecond) {
-		ts.mu.Lock()
-		for _, l := range ts.log {
-			if re.MatchString(l) {
-				ts.mu.Unlock()
-				return l, true
-			}
-		}
-		ts.mu.Unlock()
-		if time.Now().After(end) {
-			return "", false
-		}
+	_, at, err := ts.out.Wait(re, 0, d)
+	if err != nil {
+		return "", false
 	}
+	return ts.out.Lines()[at], true
 }
 
 func (ts *tarssh) port() string { _, p, _ := net.SplitHostPort(ts.addr); return p }
@@ -340,8 +316,6 @@ func TestSilentAndAllowed(t *testing.T) {
 	}
 	ts.cmd.Process.Signal(syscall.SIGHUP)
 	if _, ok := ts.waitLog(regexp.MustCompile(`\] info, .*clients: 1, .*families: silent=1, allowed: 1$`), 5*time.Second); !ok {
-		ts.mu.Lock()
-		t.Errorf("no info line with silent=1 and allowed: 1 in:\n%s", strings.Join(ts.log, "\n"))
-		ts.mu.Unlock()
+		t.Errorf("no info line with silent=1 and allowed: 1 in:\n%s", ts.out.Text())
 	}
 }

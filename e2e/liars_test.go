@@ -115,22 +115,8 @@ func (ts *tarssh) disconnected(port int) bool {
 
 // waitCount reports whether n log lines match re, waiting up to d.
 func (ts *tarssh) waitCount(re *regexp.Regexp, n int, d time.Duration) bool {
-	for end := time.Now().Add(d); ; time.Sleep(50 * time.Millisecond) {
-		ts.mu.Lock()
-		c := 0
-		for _, l := range ts.log {
-			if re.MatchString(l) {
-				c++
-			}
-		}
-		ts.mu.Unlock()
-		if c >= n {
-			return true
-		}
-		if time.Now().After(end) {
-			return false
-		}
-	}
+	_, err := ts.out.WaitN(re, n, d)
+	return err == nil
 }
 
 // learned returns the gaps tarssh logged learning for family and ident
@@ -140,10 +126,8 @@ func (ts *tarssh) learned(family, ident string) []time.Duration {
 	if ident != "" {
 		re = regexp.MustCompile(`\] learn, ident: "` + regexp.QuoteMeta(ident) + `", family: ` + family + `, gap: ([0-9.]+)s, `)
 	}
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
 	var gaps []time.Duration
-	for _, l := range ts.log {
+	for _, l := range ts.out.Lines() {
 		if m := re.FindStringSubmatch(l); m != nil {
 			f, _ := strconv.ParseFloat(m[1], 64)
 			gaps = append(gaps, time.Duration(f*float64(time.Second)))
@@ -265,9 +249,7 @@ func TestLiarsHeld(t *testing.T) {
 	wg.Wait()
 	if t.Failed() {
 		for _, ts := range all {
-			ts.mu.Lock()
-			t.Logf("tarssh %v:\n%s", ts.cmd.Args, strings.Join(ts.log, "\n"))
-			ts.mu.Unlock()
+			t.Logf("tarssh %v:\n%s", ts.cmd.Args, ts.out.Text())
 		}
 	}
 }

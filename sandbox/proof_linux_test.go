@@ -7,9 +7,9 @@ package sandbox_test
 // that killed them, and /proc/PID/task/*/status.
 
 import (
-	"bufio"
 	"bytes"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tarssh/tarssh/internal/testutil/logwatch"
 )
 
 // Binaries built once by TestMain.
@@ -87,9 +89,8 @@ type proc struct {
 	t       *testing.T
 	cmd     *exec.Cmd
 	stdout  bytes.Buffer
-	mu      sync.Mutex
-	log     []string // stderr lines so far
-	seen    int      // lines waitFor has looked at
+	out     *logwatch.Log // stderr
+	seen    int           // lines waitFor has looked at
 	done    chan struct{}
 	status  syscall.WaitStatus
 	pid     int
@@ -103,22 +104,15 @@ func start(t *testing.T, want string, bin string, args ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	p.cmd.Stdout = &p.stdout
-	stderr, err := p.cmd.StderrPipe()
+	out, err := logwatch.Start(p.cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p.out = out
 	p.pid = p.cmd.Process.Pid
 	t.Cleanup(func() { p.cmd.Process.Kill(); <-p.done })
 	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.log = append(p.log, sc.Text())
-			p.mu.Unlock()
-		}
+		<-out.Done()
 		p.cmd.Wait()
 		p.status = p.cmd.ProcessState.Sys().(syscall.WaitStatus)
 		close(p.done)
@@ -136,32 +130,15 @@ func start(t *testing.T, want string, bin string, args ...string) *proc {
 // process ends first.
 func (p *proc) waitFor(s string) string {
 	p.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		p.mu.Lock()
-		for p.seen < len(p.log) {
-			line := p.log[p.seen]
-			p.seen++
-			if strings.Contains(line, s) {
-				p.mu.Unlock()
-				return line
-			}
-		}
-		p.mu.Unlock()
-		select {
-		case <-p.done:
-			p.mu.Lock()
-			more := p.seen < len(p.log)
-			p.mu.Unlock()
-			if !more {
-				p.t.Fatalf("process ended (%v) before logging %q; log:\n%s", p.status, s, p.logText())
-			}
-		case <-time.After(10 * time.Millisecond):
-			if time.Now().After(deadline) {
-				p.t.Fatalf("no %q in the log after 10 s; log tail:\n%s", s, tail(p.logText(), 20))
-			}
-		}
+	_, at, err := p.out.Wait(regexp.MustCompile(regexp.QuoteMeta(s)), p.seen, 10*time.Second)
+	if errors.Is(err, logwatch.ErrEnded) {
+		<-p.done
+		p.t.Fatalf("process ended (%v) before logging %q; log:\n%s", p.status, s, p.logText())
+	} else if err != nil {
+		p.t.Fatalf("%v; log tail:\n%s", err, tail(p.logText(), 20))
 	}
+	p.seen = at + 1
+	return p.out.Lines()[at]
 }
 
 var abiRE = regexp.MustCompile(`landlock: abi (\d+)`)
@@ -179,11 +156,7 @@ func (p *proc) landlockABI() int {
 // landlockNeed is the Landlock ABI that refuses each action by itself.
 var landlockNeed = map[string]int{"open": 1, "connect": 4, "bind": 4, "kill-parent": 6, "tgkill-parent": 6}
 
-func (p *proc) logText() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.log, "\n")
-}
+func (p *proc) logText() string { return p.out.Text() }
 
 // wait waits up to d for the process to end and returns its status.
 func (p *proc) wait(d time.Duration) syscall.WaitStatus {

@@ -12,7 +12,7 @@ package main
 // machine.
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/tarssh/tarssh/internal/procstat"
+	"github.com/tarssh/tarssh/internal/testutil/logwatch"
 )
 
 // The binaries under test are built on first use, so that a test binary
@@ -108,9 +109,7 @@ type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	port   int
-	mu     sync.Mutex
-	lines  []string
-	grew   chan struct{} // closed and replaced whenever lines grows
+	out    *logwatch.Log
 	exited chan struct{}
 	err    error // from Wait, once exited is closed
 }
@@ -147,25 +146,15 @@ func launch(t *testing.T, wrapper []string, args ...string) *proc {
 func launchBin(t *testing.T, bin string, wrapper []string, args ...string) *proc {
 	t.Helper()
 	argv := append(append(append([]string{}, wrapper...), bin), args...)
-	p := &proc{t: t, cmd: exec.Command(argv[0], argv[1:]...), grew: make(chan struct{}), exited: make(chan struct{})}
+	p := &proc{t: t, cmd: exec.Command(argv[0], argv[1:]...), exited: make(chan struct{})}
 	p.cmd.SysProcAttr = childAttr()
-	stderr, err := p.cmd.StderrPipe()
+	out, err := logwatch.Start(p.cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Stdout = p.cmd.Stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p.out = out
 	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.lines = append(p.lines, sc.Text())
-			close(p.grew)
-			p.grew = make(chan struct{})
-			p.mu.Unlock()
-		}
+		<-out.Done()
 		p.err = p.cmd.Wait()
 		close(p.exited)
 	}()
@@ -177,18 +166,14 @@ func launchBin(t *testing.T, bin string, wrapper []string, args ...string) *proc
 			t.Error("the race detector found a data race in tarssh")
 		}
 		if t.Failed() {
-			t.Logf("tarssh log:\n%s", strings.Join(p.log(), "\n"))
+			t.Logf("tarssh log:\n%s", p.out.Text())
 		}
 	})
 	return p
 }
 
 // grown is closed when the next log line comes.
-func (p *proc) grown() <-chan struct{} {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.grew
-}
+func (p *proc) grown() <-chan struct{} { return p.out.Grown() }
 
 // sockets counts the sockets tarssh has open.
 func (p *proc) sockets() int {
@@ -208,23 +193,10 @@ func (p *proc) sockets() int {
 }
 
 // log returns the lines logged so far.
-func (p *proc) log() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.lines...)
-}
+func (p *proc) log() []string { return p.out.Lines() }
 
 // matches returns the log lines matching re.
-func (p *proc) matches(re string) []string {
-	rx := regexp.MustCompile(re)
-	var out []string
-	for _, l := range p.log() {
-		if rx.MatchString(l) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
+func (p *proc) matches(re string) []string { return p.out.Matches(regexp.MustCompile(re)) }
 
 // waitFor waits for a log line matching re (from the start of the log) and
 // returns its submatches; the test fails after timeout.
@@ -236,33 +208,14 @@ func (p *proc) waitFor(re string, timeout time.Duration) []string {
 // waitForN waits for the n-th log line matching re.
 func (p *proc) waitForN(re string, n int, timeout time.Duration) []string {
 	p.t.Helper()
-	rx := regexp.MustCompile(re)
-	deadline := time.After(timeout)
-	for {
-		p.mu.Lock()
-		seen := 0
-		for _, l := range p.lines {
-			if m := rx.FindStringSubmatch(l); m != nil {
-				if seen++; seen == n {
-					p.mu.Unlock()
-					return m
-				}
-			}
-		}
-		grew := p.grew
-		p.mu.Unlock()
-		select {
-		case <-grew:
-		case <-p.exited:
-			// The last lines may still be on their way.
-			if len(p.matches(re)) >= n {
-				continue
-			}
-			p.t.Fatalf("tarssh exited (%v) before logging %q (#%d)", p.err, re, n)
-		case <-deadline:
-			p.t.Fatalf("no log line %q (#%d) within %v", re, n, timeout)
-		}
+	m, err := p.out.WaitN(regexp.MustCompile(re), n, timeout)
+	if errors.Is(err, logwatch.ErrEnded) {
+		<-p.exited
+		p.t.Fatalf("tarssh exited (%v): %v", p.err, err)
+	} else if err != nil {
+		p.t.Fatal(err)
 	}
+	return m
 }
 
 // signal sends sig to tarssh.

@@ -13,8 +13,8 @@ func TestStream(t *testing.T) {
 		{"a\r\nbc\r\n", true, true},
 		{"x\r\n" + long[:30] + "\r\n", true, true},
 		{"x\r\n" + long + "\r\n", true, false}, // 33 bytes
-		{"\r\n", true, false},                 // 2 bytes
-		{"ab\n", true, false},                 // no CR
+		{"\r\n", true, false},                  // 2 bytes
+		{"ab\n", true, false},                  // no CR
 		{"SSH-2.0-x\r\n", true, false},
 		{"a\x00b\r\n", true, false},
 		{"a\rb\r\n", true, false}, // a CR inside
