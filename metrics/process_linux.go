@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"sync"
@@ -55,7 +56,21 @@ func newProcessCollector() (*processCollector, error) {
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		p.bootTime = parseBootTime(b)
 	}
+	if p.bootTime == 0 {
+		// systemd's ProcSubset=pid hides /proc/stat.
+		p.bootTime = bootTimeFromClocks()
+	}
 	return p, nil
+}
+
+// bootTimeFromClocks is the boot time as /proc/stat's btime has it (whole
+// seconds, rounded down): the wall clock less the time since boot.
+func bootTimeFromClocks() float64 {
+	var rt, bt unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_REALTIME, &rt) != nil || unix.ClockGettime(unix.CLOCK_BOOTTIME, &bt) != nil {
+		return 0
+	}
+	return math.Floor(float64(rt.Nano()-bt.Nano()) / 1e9)
 }
 
 var (

@@ -102,3 +102,18 @@ func TestProcessReads(t *testing.T) {
 		t.Errorf("boot time %v, max fds %v: want both read", p.bootTime, p.maxFDs)
 	}
 }
+
+// TestBootTimeFromClocks checks the boot time used where /proc/stat is
+// hidden against /proc/stat's own.
+func TestBootTimeFromClocks(t *testing.T) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := parseBootTime(b)
+	// The clocks are read a moment apart and NTP may have slewed the wall
+	// clock since boot: a second either way.
+	if got := bootTimeFromClocks(); want == 0 || got < want-1 || got > want+1 {
+		t.Errorf("boot time from the clocks %v, /proc/stat says %v", got, want)
+	}
+}
