@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,6 +139,15 @@ func TestSocketActivationRefusals(t *testing.T) {
 		},
 		status: 64,
 		log:    `listen, error: "-l/--listen cannot be used with socket activation`,
+	}, {
+		name: "--metrics while activated",
+		args: "--metrics 127.0.0.1:0",
+		passed: func(t *testing.T) *os.File {
+			f, _ := tcpListenerFile(t)
+			return f
+		},
+		status: 64,
+		log:    `listen, error: "--metrics cannot be used with socket activation`,
 	}, {
 		name: "only a datagram socket passed",
 		passed: func(t *testing.T) *os.File {
@@ -297,6 +307,48 @@ func TestSocketActivationUnix(t *testing.T) {
 		t.Errorf("exit: %v\n%s", err, stderr)
 	}
 	for _, want := range []string{"listen, addr: unix:" + path + ", name: tarssh\n", "connect, peer: unix, clients: 1\n"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestSocketActivationMetrics passes a tarpit socket and one named
+// "metrics", as tarssh.socket and tarssh-metrics.socket do: each serves its
+// own.
+func TestSocketActivationMetrics(t *testing.T) {
+	tarpitFile, tarpitAddr := tcpListenerFile(t)
+	metricsFile, metricsAddr := tcpListenerFile(t)
+	cmd, stderr := startActivated(t, "-v -d 0.05 --pacing classic --log-target console --disable-log-timestamps",
+		[]*os.File{tarpitFile, metricsFile}, "LISTEN_FDNAMES=tarssh:metrics")
+	defer cmd.Process.Kill()
+	c, err := net.Dial("tcp4", tarpitAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || strings.HasPrefix(line, "SSH-") {
+		t.Fatalf("the tarpit socket served %q, %v", line, err)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := getScrape(t, client, "http://"+metricsAddr+"/metrics")
+		if s.get(t, "tarssh_clients_accepted_total") == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the metrics socket never counted the client:\n%s", s.text)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"listen, addr: " + tarpitAddr + ", name: tarssh\n",
+		"metrics, addr: " + metricsAddr + ", name: metrics\n", "start, servers: 1,"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, stderr)
 		}
