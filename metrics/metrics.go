@@ -134,6 +134,9 @@ var (
 	descLongest      = desc("longest_hold_seconds", "How long the longest-held current client has been held.")
 	descPublished    = desc("engine_heartbeat_timestamp_seconds",
 		"When the engine loop last published these counters (it does every second while it runs).")
+	descSources = desc("sources", "Sources (addresses, or networks of --per-source-net-block-size) with a client held.")
+	descRefused = desc("clients_refused_total",
+		"Clients closed at once because their source already held --per-source-max-clients.")
 	descBuild   = desc("build_info", "tarssh's version and the Go release it was built with.", "version", "goversion")
 	descSandbox = desc("sandbox_info",
 		"The sandbox in force: --sandbox mode, Landlock ABI, seccomp action on a forbidden call, and the layers applied.",
@@ -142,7 +145,8 @@ var (
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descClients, descAccepted, descDisconnected, descHold, descSent,
-		descLogs, descAllowed, descAcceptErrors, descLearned, descLearnChanges, descMaxClients, descLongest, descPublished, descBuild, descSandbox} {
+		descLogs, descAllowed, descAcceptErrors, descLearned, descLearnChanges, descMaxClients, descLongest, descPublished, descBuild, descSandbox,
+		descSources, descRefused} {
 		ch <- d
 	}
 }
@@ -179,6 +183,8 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descLogs, s.LogsDropped)
 	counter(descAllowed, s.Allowed)
 	gauge(descLearned, float64(s.Learned))
+	gauge(descSources, float64(s.Sources))
+	counter(descRefused, s.Refused)
 	counter(descLearnChanges, s.LearnChanges)
 	for k := range tarpit.NumAcceptErrors {
 		counter(descAcceptErrors, s.AcceptErrors[k], k.String())

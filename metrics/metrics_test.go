@@ -47,6 +47,7 @@ func busyStats() tarpit.Stats {
 		s.AcceptErrors[k] = uint64(k)
 	}
 	s.Longest = 90 * time.Minute
+	s.Sources, s.Refused = 3, 11
 	s.Learned, s.LearnChanges = 2, 5
 	return s
 }
@@ -99,7 +100,7 @@ func TestSeries(t *testing.T) {
 		"tarssh_clients_allowed_total", "tarssh_accept_errors_total", "tarssh_max_clients",
 		"tarssh_learned_gaps", "tarssh_learned_gap_changes_total",
 		"tarssh_longest_hold_seconds", "tarssh_build_info", "tarssh_sandbox_info",
-		"tarssh_engine_heartbeat_timestamp_seconds",
+		"tarssh_engine_heartbeat_timestamp_seconds", "tarssh_sources", "tarssh_clients_refused_total",
 		"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_max_fds",
 		"process_start_time_seconds", "go_goroutines", "go_memstats_heap_alloc_bytes"} {
 		if fams[name] == nil {
@@ -120,6 +121,12 @@ tarssh_clients{family="unknown"} 1
 # HELP tarssh_sandbox_info The sandbox in force: --sandbox mode, Landlock ABI, seccomp action on a forbidden call, and the layers applied.
 # TYPE tarssh_sandbox_info gauge
 tarssh_sandbox_info{landlock_abi="7",layers="no_new_privs,landlock,seccomp",mode="on",seccomp="kill"} 1
+# HELP tarssh_clients_refused_total Clients closed at once because their source already held --per-source-max-clients.
+# TYPE tarssh_clients_refused_total counter
+tarssh_clients_refused_total 11
+# HELP tarssh_sources Sources (addresses, or networks of --per-source-net-block-size) with a client held.
+# TYPE tarssh_sources gauge
+tarssh_sources 3
 # HELP tarssh_longest_hold_seconds How long the longest-held current client has been held.
 # TYPE tarssh_longest_hold_seconds gauge
 tarssh_longest_hold_seconds 5400
@@ -139,7 +146,7 @@ tarssh_learned_gaps 2
 tarssh_learned_gap_changes_total 5
 `
 	if err := testutil.GatherAndCompare(m.reg, strings.NewReader(expect),
-		"tarssh_clients", "tarssh_sandbox_info", "tarssh_longest_hold_seconds", "tarssh_accept_errors_total",
+		"tarssh_clients", "tarssh_sandbox_info", "tarssh_longest_hold_seconds", "tarssh_sources", "tarssh_clients_refused_total", "tarssh_accept_errors_total",
 		"tarssh_learned_gaps", "tarssh_learned_gap_changes_total"); err != nil {
 		t.Error(err)
 	}
