@@ -54,21 +54,6 @@ func StoreLimit() (limit int, ok bool) {
 	if !set {
 		return 0, true
 	}
-	v, good := decimalCount(s)
+	v, good := decimal(s, MaxPassed)
 	return v, good && v > 0
-}
-
-// decimalCount parses a plain decimal count below 2^31.
-func decimalCount(s string) (int, bool) {
-	if s == "" || len(s) > 10 {
-		return 0, false
-	}
-	v := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		v = v*10 + int(s[i]-'0')
-	}
-	return v, v < 1<<31
 }
