@@ -9,7 +9,8 @@ import (
 
 var errLinuxOnly = errors.New("the load generator measures through Linux's /proc: Linux only")
 
-func runWorker(workerSpec, io.Reader, io.Writer) error { return errLinuxOnly }
+func runWorker(workerSpec, io.Reader, io.Writer) error      { return errLinuxOnly }
+func runPlainWorker(workerSpec, io.Reader, io.Writer) error { return errLinuxOnly }
 
 // Run needs Linux.
 func Run(Options) (*Report, error) { return nil, errLinuxOnly }
