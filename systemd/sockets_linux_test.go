@@ -150,14 +150,22 @@ func TestNotifierNeverBlocks(t *testing.T) {
 	}
 }
 
-func TestJournalSink(t *testing.T) {
+// journalPair is a journal socket the test reads and a sink writing to it,
+// closed when the test ends.
+func journalPair(t *testing.T) (int, *Journal) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "journal")
 	srv := listenGram(t, path)
 	j, err := openJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	t.Cleanup(func() { j.Close() })
+	return srv, j
+}
+
+func TestJournalSink(t *testing.T) {
+	srv, j := journalPair(t)
 	rec := logging.New(logging.Info, "disconnect").Peer("peer", mustAddrPort("[2001:db8::1]:22"), "PEER").
 		Dur("duration", 1500*time.Millisecond, "DURATION_S").Quote("ident", "SSH-2.0-x", "CLIENT_IDENT").Record()
 	if err := j.Write(rec); err != nil {
@@ -235,13 +243,7 @@ func TestJournalFullOrGone(t *testing.T) {
 // A burst larger than the socket's queue reaches a journal that keeps
 // reading: the writer waits for room instead of dropping.
 func TestJournalBurstDelivered(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal")
-	srv := listenGram(t, path)
-	j, err := openJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	srv, j := journalPair(t)
 	const n = 3000 // well over net.unix.max_dgram_qlen (512 by default)
 	got := make(chan int)
 	go func() {
