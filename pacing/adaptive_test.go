@@ -210,32 +210,56 @@ func TestAdaptiveHolds(t *testing.T) {
 	}
 }
 
-// TestAdaptiveProfiles checks the gaps against the clients' timers and the
-// base interval.
+// TestAdaptiveProfiles checks each profile against its clients' limits
+// (see the rules' comment for their sources), at several base intervals: a
+// gap under the client's read timer where it has one, else no shorter than
+// the base interval; lines short enough for its line limit; paramiko's one
+// line that never ends and dropbear's bare CRs.
 func TestAdaptiveProfiles(t *testing.T) {
-	tests := []struct {
-		delay time.Duration
-		f     Family
-		want  Profile
+	limits := []struct {
+		f       Family
+		timer   time.Duration // a read timer the gap must stay under; 0: none
+		maxLine int           // the longest line it takes, line end included; 0: any
+		endless bool          // the line must never end
+		bareCR  bool          // only CRs, which it does not count
 	}{
-		{10 * time.Second, OpenSSH, Profile{Gap: 10 * time.Second, Line: 250}},
-		{10 * time.Second, GoSSH, Profile{Gap: 60 * time.Second, Line: 250}},
-		{30 * time.Second, Paramiko, Profile{Gap: 10 * time.Second}},
-		{time.Second, Paramiko, Profile{Gap: time.Second}},
-		{10 * time.Second, Dropbear, Profile{Gap: 10 * time.Second, BareCR: true}},
-		{10 * time.Second, Silent, Profile{Gap: 4 * time.Second, Line: 100}},
-		{10 * time.Millisecond, Other, Profile{Gap: 10 * time.Millisecond, Line: 100}},
-		{10 * time.Second, Unknown, Profile{Gap: identPoll}},
-		{10 * time.Second, Family(200), Profile{Gap: 4 * time.Second, Line: 100}},
+		{OpenSSH, 0, 8192, false, false},
+		{GoSSH, 0, 255, false, false},
+		{Paramiko, 15 * time.Second, 0, true, false},
+		{Dropbear, 0, 0, false, true},
+		{PuTTY, 0, 0, false, false},
+		// Anyone else, and a client that said nothing: some read with 5 s
+		// timeouts, and old libssh takes lines over 127 bytes as an error.
+		{Other, 5 * time.Second, 127, false, false},
+		{Silent, 5 * time.Second, 127, false, false},
+		{Family(200), 5 * time.Second, 127, false, false},
 	}
-	for _, tt := range tests {
-		a := NewAdaptive(tt.delay, 1)
-		if got := a.Profile(tt.f); got != tt.want {
-			t.Errorf("delay %v, %v: profile %+v, want %+v", tt.delay, tt.f, got, tt.want)
+	for _, delay := range []time.Duration{10 * time.Millisecond, time.Second, 10 * time.Second, 30 * time.Second} {
+		a := NewAdaptive(delay, 1)
+		for _, l := range limits {
+			p := a.Profile(l.f)
+			switch {
+			case p.Gap <= 0:
+				t.Errorf("delay %v, %v: gap %v", delay, l.f, p.Gap)
+			case l.timer > 0 && p.Gap >= l.timer:
+				t.Errorf("delay %v, %v: gap %v, not under its %v read timer", delay, l.f, p.Gap, l.timer)
+			case l.timer > 0 && p.Gap < min(delay, l.timer/2):
+				t.Errorf("delay %v, %v: gap %v, shorter than needed", delay, l.f, p.Gap)
+			case l.timer == 0 && p.Gap < delay:
+				t.Errorf("delay %v, %v: gap %v, shorter than the base interval with no timer to beat", delay, l.f, p.Gap)
+			case l.endless != (p.Line == 0 && !p.BareCR):
+				t.Errorf("delay %v, %v: line %d, bare CR %v; want a line that never ends: %v", delay, l.f, p.Line, p.BareCR, l.endless)
+			case l.bareCR != p.BareCR:
+				t.Errorf("delay %v, %v: bare CR %v, want %v", delay, l.f, p.BareCR, l.bareCR)
+			case l.maxLine > 0 && (p.Line == 0 || int(p.Line)+2 > l.maxLine):
+				t.Errorf("delay %v, %v: lines of %d bytes and CRLF, over its %d", delay, l.f, p.Line, l.maxLine)
+			}
 		}
-	}
-	if got := NewAdaptive(10*time.Second, 1).First(); got != identPoll {
-		t.Errorf("First() = %v, want %v", got, identPoll)
+		// An unidentified client is looked at every First(), no later than
+		// one base interval.
+		if p := a.Profile(Unknown); p.Gap != a.First() || a.First() > delay && a.First() > time.Second {
+			t.Errorf("delay %v: unknown client's gap %v, First() %v", delay, p.Gap, a.First())
+		}
 	}
 }
 

@@ -33,18 +33,18 @@ func TestVisitReads(t *testing.T) {
 				}
 				return "", unix.EAGAIN
 			},
-			[]int{1, 1, 2, 8, 14}, 0},
+			append([]int{1, 1}, quietReads(2, 15)...), 0},
 		{"sends on every visit",
 			func(int) (string, error) { return "junk", nil },
 			[]int{1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0},
 		{"sends again after being quiet",
 			func(v int) (string, error) {
-				if v == 1 || v == 8 || v == 9 {
+				if v == 1 || v == 2+readEvery || v == 3+readEvery {
 					return ident, nil
 				}
 				return "", unix.EAGAIN
 			},
-			[]int{1, 1, 2, 8, 9, 10}, 0},
+			append([]int{1, 1, 2, 2 + readEvery, 3 + readEvery}, quietReads(4+readEvery, 15)...), 0},
 		{"end of file",
 			func(v int) (string, error) { return "", nil },
 			[]int{1}, 1},
@@ -62,12 +62,12 @@ func TestVisitReads(t *testing.T) {
 				switch v {
 				case 1:
 					return ident, nil
-				case 8:
+				case 2 + readEvery:
 					return "", nil
 				}
 				return "", unix.EAGAIN
 			},
-			[]int{1, 1, 2, 8}, 8},
+			[]int{1, 1, 2, 2 + readEvery}, 2 + readEvery},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,4 +108,14 @@ func TestVisitReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// quietReads lists the visits from first to last on which a client quiet
+// since visit first is read: that one, then one in every readEvery.
+func quietReads(first, last int) []int {
+	var out []int
+	for v := first; v <= last; v += readEvery {
+		out = append(out, v)
+	}
+	return out
 }
