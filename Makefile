@@ -85,7 +85,8 @@ lint: deps
 
 # install: the binary, the systemd units and the man page (both naming this
 # PREFIX's paths), the empty directory the service uses as its root, and
-# the fail2ban filter and example jail (contrib/fail2ban).
+# contrib's fail2ban filter and example jail, Grafana dashboard and
+# Prometheus alert rules, in PREFIX/share/tarssh.
 # It enables and starts nothing.
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 MANDIR   ?= $(PREFIX)/share/man
@@ -98,8 +99,8 @@ install: build
 	done
 	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8
 	sed 's|/usr/local/|$(PREFIX)/|g' tarssh.8 >$(DESTDIR)$(MANDIR)/man8/tarssh.8 && chmod 0644 $(DESTDIR)$(MANDIR)/man8/tarssh.8
-	for f in filter.d/tarssh.conf jail.d/tarssh.local; do \
-		install -D -m 0644 contrib/fail2ban/$$f $(DESTDIR)$(PREFIX)/share/tarssh/fail2ban/$$f || exit 1; \
+	for f in fail2ban/filter.d/tarssh.conf fail2ban/jail.d/tarssh.local grafana/tarssh.json prometheus/tarssh-rules.yml; do \
+		install -D -m 0644 contrib/$$f $(DESTDIR)$(PREFIX)/share/tarssh/$$f || exit 1; \
 	done
 
 # check-units: the units as installed must pass systemd-analyze verify, and
