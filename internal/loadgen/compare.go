@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -170,6 +171,20 @@ func (c *Comparison) Write(w io.Writer) {
 			}
 		}
 	}
+	var load []float64 // the 1-minute load average at the end of each run
+	for i := range c.Entrants {
+		for _, r := range c.Reports[i] {
+			if r == nil {
+				continue
+			}
+			if f := strings.Fields(r.LoadAvg); len(f) > 0 {
+				if v, err := strconv.ParseFloat(f[0], 64); err == nil {
+					load = append(load, v)
+				}
+			}
+		}
+	}
+	fmt.Fprintf(w, "machine load average (1 min, at the end of each run): %s\n", spreadOf(load).String("%.1f"))
 	for i, a := range c.Entrants {
 		if !a.Ours {
 			continue

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestSpread(t *testing.T) {
 // each round, skipping rounds where either run failed.
 func TestComparisonWrite(t *testing.T) {
 	rep := func(cpu time.Duration, vol int64) *Report {
-		return &Report{N: 1000, Held: 1000, Established: 1000, Window: time.Minute, CPU: cpu, Voluntary: vol}
+		return &Report{N: 1000, Held: 1000, Established: 1000, Window: time.Minute, CPU: cpu, Voluntary: vol, LoadAvg: fmt.Sprintf("%d.5 2.00 1.00", vol/60)}
 	}
 	c := &Comparison{
 		Entrants: []Entrant{{Name: "ours", Ours: true}, {Name: "theirs"}, {Name: "other"}},
@@ -74,6 +75,7 @@ func TestComparisonWrite(t *testing.T) {
 		"theirs round 3 failed: boom",
 		"ours / theirs: CPU 0.40 (0.30–0.50), switches/s 0.50 (0.50–0.50)",
 		"ours / other: CPU 1.00, switches/s 1.00",
+		"machine load average (1 min, at the end of each run): 1.5 (1.5–2.5)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
