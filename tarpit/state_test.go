@@ -362,3 +362,37 @@ func FuzzAdopt(f *testing.F) {
 		}
 	})
 }
+
+// A client trapped for an hour before the restart is adopted an hour old:
+// its connect time is wall-clock, not the old process's ticks.
+func TestAdoptHourOld(t *testing.T) {
+	m := &memFile{}
+	hourAgo := time.Now().Add(-time.Hour).UnixMilli()
+	err := writeSlot(m, make([]byte, 0, 100), 0, 1, time.Now().UnixMilli(),
+		func(func(uint16, string)) {}, func(func([]byte)) {},
+		func(emit func([]byte)) {
+			var rec [stateRecordLen]byte
+			c := connOf(3)
+			putRecord(rec[:], connKey{peer: c.Peer.Addr().As16(), peerPort: c.Peer.Port()},
+				&savedClient{connected: hourAgo, sent: 123, ident: identNone, pace: pacing.State{Family: pacing.Silent}})
+			emit(rec[:])
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := newStoreEngine(t, 2, m)
+	se.Adopt([]Conn{connOf(3)})
+	for _, c := range se.clients {
+		if held := se.since(c.born); held < time.Hour || held > time.Hour+time.Minute || c.sent != 123 {
+			t.Errorf("adopted: held %v, sent %d; want an hour and 123", held, c.sent)
+		}
+	}
+	// Its disconnect line says so.
+	se.fake.write = func(int, []byte) (int, error) { return -1, unix.EPIPE }
+	for tk := uint32(1001); tk < 1400 && se.stats.Clients > 0; tk++ {
+		se.run(tk)
+	}
+	if lines := strings.Join(se.logLines(), "\n"); !strings.Contains(lines, "duration: 3600.") {
+		t.Errorf("disconnect line does not count the hour:\n%s", lines)
+	}
+}
