@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A comparison runs several tarpits through the same client in one run,
@@ -147,9 +148,9 @@ func (r *Report) Healthy() bool {
 // to every other, taken within each round.
 func (c *Comparison) Write(w io.Writer) {
 	cpu := (*Report).CPUPer1000PerMin
-	fmt.Fprintf(w, "%-16s %-26s %-20s %-18s %-8s %s\n", "tarpit", "CPU s/1k clients·min", "switches/s", "wake-ups/s", "RSS B/cl", "runs ok/held/failed/dropped/SSH-")
+	fmt.Fprintf(w, "%-16s %-26s %-20s %-18s %-8s %-9s %s\n", "tarpit", "CPU s/1k clients·min", "switches/s", "wake-ups/s", "RSS B/cl", "max gap", "runs ok/held/failed/dropped/SSH-")
 	for i, e := range c.Entrants {
-		ok, held, failed, dropped, ssh := 0, 0, 0, 0, 0
+		ok, held, failed, dropped, ssh, gap := 0, 0, 0, 0, 0, time.Duration(0)
 		for _, r := range c.Reports[i] {
 			if r == nil {
 				continue
@@ -158,12 +159,14 @@ func (c *Comparison) Write(w io.Writer) {
 				ok++
 			}
 			held, failed, dropped, ssh = max(held, r.Held), failed+r.Failed, dropped+r.Dropped, ssh+r.SSHLines
+			gap = max(gap, r.MaxGap)
 		}
-		fmt.Fprintf(w, "%-16s %-26s %-20s %-18s %-8s %d of %d/%d/%d/%d/%d\n", e.Name,
+		fmt.Fprintf(w, "%-16s %-26s %-20s %-18s %-8s %-9s %d of %d/%d/%d/%d/%d\n", e.Name,
 			spreadOf(c.figure(i, cpu)).String("%.4f"),
 			spreadOf(c.figure(i, (*Report).SwitchesPerSec)).String("%.0f"),
 			spreadOf(c.figure(i, (*Report).WakeupsPerSec)).String("%.1f"),
 			spreadOf(c.figure(i, (*Report).RSSPerConn)).String("%.0f"),
+			fmt.Sprintf("%.2fs", gap.Seconds()),
 			ok, len(c.Reports[i]), held, failed, dropped, ssh)
 		for r, err := range c.Errors[i] {
 			if err != nil {

@@ -58,7 +58,7 @@ func TestComparisonWrite(t *testing.T) {
 	c := &Comparison{
 		Entrants: []Entrant{{Name: "ours", Ours: true}, {Name: "theirs"}, {Name: "other"}},
 		Reports: [][]*Report{
-			{rep(100*time.Millisecond, 60), rep(60*time.Millisecond, 60), rep(50*time.Millisecond, 60)},
+			{rep(100*time.Millisecond, 60), withGap(rep(60*time.Millisecond, 60), 10020*time.Millisecond), rep(50*time.Millisecond, 60)},
 			{rep(200*time.Millisecond, 120), rep(200*time.Millisecond, 120), nil},
 			{rep(100*time.Millisecond, 60), nil, nil},
 		},
@@ -70,7 +70,7 @@ func TestComparisonWrite(t *testing.T) {
 	for _, want := range []string{
 		"ours             0.0600 (0.0500–0.1000)",
 		"theirs           0.2000 (0.2000–0.2000)",
-		"3 of 3/1000/0/0/0",
+		"10.02s    3 of 3/1000/0/0/0",
 		"2 of 3/1000/0/0/0",
 		"theirs round 3 failed: boom",
 		"ours / theirs: CPU 0.40 (0.30–0.50), switches/s 0.50 (0.50–0.50)",
@@ -84,4 +84,9 @@ func TestComparisonWrite(t *testing.T) {
 	if strings.Contains(out, "theirs / ") {
 		t.Errorf("ratios of an entrant not ours:\n%s", out)
 	}
+}
+
+func withGap(r *Report, gap time.Duration) *Report {
+	r.MaxGap = gap
+	return r
 }

@@ -43,17 +43,18 @@ type workerSpec struct {
 
 // workerStats is a worker's report to the coordinator.
 type workerStats struct {
-	Established int    // connects that succeeded
-	Failed      int    // connects that failed or timed out
-	Dropped     int    // established, then closed by the tarpit
-	Held        int    // open now
-	Pending     int    // connects in progress
-	Done        bool   // every connect finished
-	Bytes       uint64 // received since the last mark
-	SSHLines    int    // lines starting with "SSH-" since the last mark
-	Silent      int    // held connections that received nothing since the last mark
-	FirstError  string `json:",omitempty"`
-	FirstDrop   string `json:",omitempty"`
+	Established int           // connects that succeeded
+	Failed      int           // connects that failed or timed out
+	Dropped     int           // established, then closed by the tarpit
+	Held        int           // open now
+	Pending     int           // connects in progress
+	Done        bool          // every connect finished
+	Bytes       uint64        // received since the last mark
+	SSHLines    int           // lines starting with "SSH-" since the last mark
+	Silent      int           // held connections that received nothing since the last mark
+	MaxGap      time.Duration // the longest wait between two reads with data, since the last mark (plain client)
+	FirstError  string        `json:",omitempty"`
+	FirstDrop   string        `json:",omitempty"`
 }
 
 func (s *workerStats) add(o workerStats) {
@@ -65,6 +66,7 @@ func (s *workerStats) add(o workerStats) {
 	s.Bytes += o.Bytes
 	s.SSHLines += o.SSHLines
 	s.Silent += o.Silent
+	s.MaxGap = max(s.MaxGap, o.MaxGap)
 	if s.FirstError == "" {
 		s.FirstError = o.FirstError
 	}
@@ -195,8 +197,13 @@ type Report struct {
 	Dropped                   int // closed by the tarpit while held
 	SSHLines                  int // lines starting with "SSH-" seen
 	Silent                    int // held connections that got nothing in the window
-	FirstError, FirstDrop     string
-	TarpitFDs                 int // the tarpit's open descriptors above idle
+	// MaxGap is the longest a connection waited between two reads that
+	// brought data, both in the window (plain client only; 0 otherwise):
+	// more than the delay means a visit came late, or a reader was slow
+	// to run on a loaded machine.
+	MaxGap                time.Duration
+	FirstError, FirstDrop string
+	TarpitFDs             int // the tarpit's open descriptors above idle
 
 	IdleRSS, IdlePSS, RSS, PSS int64 // tarpit, before connecting and at the end
 	Threads                    int   // tarpit threads at the end
@@ -317,6 +324,9 @@ func (r *Report) Format() string {
 		row("dropped by tarpit / silent in window", fmt.Sprintf("%d / %d", r.Dropped, r.Silent), "0 / 0", r.Dropped == 0 && r.Silent == 0)
 	} else {
 		row("dropped by tarpit", fmt.Sprint(r.Dropped), "0", r.Dropped == 0)
+	}
+	if r.MaxGap > 0 {
+		row("longest wait between lines in window", r.MaxGap.Round(time.Millisecond).String(), "", true)
 	}
 	row("SSH- lines seen", fmt.Sprint(r.SSHLines), "0", r.SSHLines == 0)
 	row("tarpit descriptors above idle", fmt.Sprint(r.TarpitFDs), "", true)

@@ -67,6 +67,9 @@ func checkRun(t *testing.T, o Options) {
 	if !strings.Contains(log.String(), "listen") {
 		t.Errorf("the tarpit's log did not reach TarpitLog: %q", log.String())
 	}
+	if plain := r.Client == ClientPlain; plain && r.MaxGap <= 0 || !plain && r.MaxGap != 0 {
+		t.Errorf("client %s: longest wait between lines %v: want one measured by the plain client only", r.Client, r.MaxGap)
+	}
 	if r.Voluntary <= 0 || r.Involuntary < 0 || r.WakeupsPerSec() <= 0 {
 		t.Errorf("context switches: %d voluntary, %d involuntary: the tarpit must have woken to serve", r.Voluntary, r.Involuntary)
 	}

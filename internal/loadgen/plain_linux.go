@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,7 +28,8 @@ type plainConn struct {
 	c      *net.TCPConn
 	open   bool
 	watch  lineWatch
-	window uint32 // bytes since the last mark
+	window uint32    // bytes since the last mark
+	last   time.Time // the last read with data since the last mark
 }
 
 type plainWorker struct {
@@ -132,6 +134,11 @@ func (w *plainWorker) hold(pc *plainConn) {
 		n, err := pc.c.Read(buf)
 		w.mu.Lock()
 		if n > 0 {
+			now := time.Now()
+			if !pc.last.IsZero() {
+				w.stats.MaxGap = max(w.stats.MaxGap, now.Sub(pc.last))
+			}
+			pc.last = now
 			w.stats.Bytes += uint64(n)
 			pc.window += uint32(n)
 			w.stats.SSHLines += pc.watch.feed(buf[:n])
@@ -161,9 +168,9 @@ func (w *plainWorker) report(mark bool) workerStats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if mark {
-		w.stats.Bytes, w.stats.SSHLines = 0, 0
+		w.stats.Bytes, w.stats.SSHLines, w.stats.MaxGap = 0, 0, 0
 		for _, pc := range w.conns {
-			pc.window = 0
+			pc.window, pc.last = 0, time.Time{}
 		}
 	}
 	w.stats.Silent = 0

@@ -177,7 +177,7 @@ func Run(o Options) (*Report, error) {
 		return nil, err
 	}
 	r.Established, r.Held, r.Failed, r.Dropped = s.Established, s.Held, s.Failed, s.Dropped
-	r.SSHLines, r.Silent, r.Bytes = s.SSHLines, s.Silent, s.Bytes
+	r.SSHLines, r.Silent, r.Bytes, r.MaxGap = s.SSHLines, s.Silent, s.Bytes, s.MaxGap
 	r.FirstError, r.FirstDrop = s.FirstError, s.FirstDrop
 
 	// The end state, with every client still held.
