@@ -51,17 +51,9 @@ func run(args []string) int {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGINT, syscall.SIGTERM)
 
-	cfg, err := config.Parse(args)
-	switch {
-	case errors.Is(err, config.ErrHelp):
-		fmt.Print(config.Usage())
-		return 0
-	case errors.Is(err, config.ErrVersion):
-		fmt.Println("tarssh", config.Version)
-		return 0
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "tarssh: error: %v (see tarssh --help)\n", err)
-		return exitUsage
+	cfg, status := parse(args)
+	if cfg == nil {
+		return status
 	}
 
 	sink, sinkErr := logSink(cfg)
@@ -88,59 +80,22 @@ func run(args []string) int {
 		return exitOSErr
 	}
 	defer notify.Close()
-	// The fd store: clients a previous run left, and where new ones go.
-	var names []string
-	for _, ln := range append(listeners, metricsLn) {
-		if ln != nil {
-			names = append(names, ln.Name())
-		}
-	}
-	store, err := systemd.OpenStore(notify, stored, names)
-	for _, r := range store.Rejected {
-		log.Log(logging.New(logging.Error, "fdstore").Quote("error", r.Error(), "ERROR").Record())
-	}
-	if err != nil {
-		log.Log(logging.New(logging.Error, "fdstore").Quote("error", err.Error(), "ERROR").Record())
-	}
+	store := openStore(notify, stored, append(listeners, metricsLn), log)
 	var heartbeat func(tarpit.Stats)
 	if notify != nil {
 		heartbeat = notify.Heartbeat
 	}
 	every := notify.Every()
-	// Metrics, when asked for: the registry opens the /proc files it reads
-	// and the server prepares its listener now, before the sandbox; the
-	// engine publishes its counters on its heartbeat.
 	var mx *metrics.Metrics
 	var msrv *metrics.Server
 	if metricsLn != nil {
-		if mx, err = metrics.New(config.Version, cfg.MaxClients); err == nil {
-			msrv, err = metrics.NewServer(mx, metricsLn)
-		}
-		if err != nil {
+		if mx, msrv, err = openMetrics(cfg, metricsLn); err != nil {
 			log.Log(logging.New(logging.Error, "metrics").Quote("error", err.Error(), "ERROR").Record())
 			return exitOSErr
 		}
 		heartbeat, every = mx.Heartbeat(heartbeat, every)
 	}
-	engine, err := tarpit.New(tarpit.Config{
-		MaxClients: cfg.MaxClients,
-		Timeout:    cfg.Timeout,
-		Pacer:      newPacer(cfg),
-		Allow:      cfg.Allow,
-
-		PerSourceMax:   cfg.PerSourceMax,
-		PerSourceBits4: cfg.NetBlock4,
-		PerSourceBits6: cfg.NetBlock6,
-		Log:            log,
-		Signals:        info,
-
-		Heartbeat:      heartbeat,
-		HeartbeatEvery: every,
-
-		Store:         store.Add(),
-		StoreCapacity: store.Capacity,
-		State:         store.StateFile(),
-	}, listeners)
+	engine, err := tarpit.New(engineConfig(cfg, log, info, heartbeat, every, store), listeners)
 	if err != nil {
 		log.Log(logging.New(logging.Error, "start").Quote("error", err.Error(), "").Record())
 		return exitSoftware
@@ -162,8 +117,88 @@ func run(args []string) int {
 	log.Log(logging.New(logging.Info, "start").Int("servers", int64(len(listeners)), "").
 		Int("max_clients", int64(cfg.MaxClients), "").Setting("delay", cfg.Delay).
 		Setting("timeout", cfg.Timeout).Record())
-	// SIGINT and SIGTERM stop the engine through its context; one that
-	// came during start-up waits in term and stops it at once.
+	return serve(engine, term, notify, log)
+}
+
+// engineConfig is the engine's configuration: the command line's, and
+// what run opened for it.
+func engineConfig(cfg *config.Config, log *logging.Logger, info <-chan os.Signal,
+	heartbeat func(tarpit.Stats), every time.Duration, store *systemd.Store) tarpit.Config {
+	return tarpit.Config{
+		MaxClients: cfg.MaxClients,
+		Timeout:    cfg.Timeout,
+		Pacer:      newPacer(cfg),
+		Allow:      cfg.Allow,
+
+		PerSourceMax:   cfg.PerSourceMax,
+		PerSourceBits4: cfg.NetBlock4,
+		PerSourceBits6: cfg.NetBlock6,
+		Log:            log,
+		Signals:        info,
+
+		Heartbeat:      heartbeat,
+		HeartbeatEvery: every,
+
+		Store:         store.Add(),
+		StoreCapacity: store.Capacity,
+		State:         store.StateFile(),
+	}
+}
+
+// parse reads the command line. It returns a nil Config, with the exit
+// status, when tarssh is to exit at once: help, version, or a usage error.
+func parse(args []string) (*config.Config, int) {
+	cfg, err := config.Parse(args)
+	switch {
+	case errors.Is(err, config.ErrHelp):
+		fmt.Print(config.Usage())
+		return nil, 0
+	case errors.Is(err, config.ErrVersion):
+		fmt.Println("tarssh", config.Version)
+		return nil, 0
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "tarssh: error: %v (see tarssh --help)\n", err)
+		return nil, exitUsage
+	}
+	return cfg, 0
+}
+
+// openStore opens the fd store: clients a previous run left, and where new
+// ones go. Its errors are logged: tarssh serves without a store.
+func openStore(notify *systemd.Notifier, stored []systemd.Passed, listeners []*os.File, log *logging.Logger) *systemd.Store {
+	var names []string
+	for _, ln := range listeners {
+		if ln != nil {
+			names = append(names, ln.Name())
+		}
+	}
+	store, err := systemd.OpenStore(notify, stored, names)
+	for _, r := range store.Rejected {
+		log.Log(logging.New(logging.Error, "fdstore").Quote("error", r.Error(), "ERROR").Record())
+	}
+	if err != nil {
+		log.Log(logging.New(logging.Error, "fdstore").Quote("error", err.Error(), "ERROR").Record())
+	}
+	return store
+}
+
+// openMetrics prepares --metrics: the registry opens the /proc files it
+// reads and the server its listener now, before the sandbox; the engine
+// publishes its counters on its heartbeat.
+func openMetrics(cfg *config.Config, ln *os.File) (*metrics.Metrics, *metrics.Server, error) {
+	mx, err := metrics.New(config.Version, cfg.MaxClients)
+	if err != nil {
+		return nil, nil, err
+	}
+	msrv, err := metrics.NewServer(mx, ln)
+	return mx, msrv, err
+}
+
+// serve runs the engine until SIGINT or SIGTERM, which stop it through its
+// context; one that came during start-up waits in term and stops it at
+// once. READY=1 is sent by Serve's first heartbeat, so it always comes
+// after the sandbox.
+func serve(engine *tarpit.Engine, term <-chan os.Signal, notify *systemd.Notifier, log *logging.Logger) int {
 	ctx, stop := context.WithCancelCause(context.Background())
 	defer stop(nil)
 	go func() {
@@ -173,9 +208,7 @@ func run(args []string) int {
 		case <-ctx.Done():
 		}
 	}()
-	// READY=1 is sent by Serve's first heartbeat, so it always comes after
-	// the sandbox.
-	err = engine.Serve(ctx)
+	err := engine.Serve(ctx)
 	notify.Stopping()
 	if err != nil {
 		log.Log(logging.New(logging.Error, "serve").Quote("error", err.Error(), "").Record())
