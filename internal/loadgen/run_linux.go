@@ -109,26 +109,12 @@ func Run(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	askAll := func(cmd string) (workerStats, error) {
-		var sum workerStats
-		sum.Done = true
-		for _, w := range workers {
-			s, err := w.ask(cmd)
-			if err != nil {
-				return sum, err
-			}
-			sum.add(s)
-			sum.Done = sum.Done && s.Done
-		}
-		return sum, nil
-	}
-
 	// Connect them all.
 	t0 := time.Now()
 	deadline := t0.Add(o.ConnectPhase)
 	for {
 		time.Sleep(500 * time.Millisecond)
-		s, err := askAll("report")
+		s, err := askAll(workers, "report")
 		if err != nil {
 			return nil, err
 		}
@@ -145,16 +131,43 @@ func Run(o Options) (*Report, error) {
 	// Steady state: every client has had its first visit.
 	o.Progress("settling for %s", o.Settle)
 	time.Sleep(o.Settle)
-	if _, err := askAll("mark"); err != nil {
+	if err := measure(o, pid, workers, r); err != nil {
 		return nil, err
+	}
+	if err := endState(pid, ap, k0, idleFDs, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// askAll sends cmd to every worker and sums their answers.
+func askAll(workers []*proc, cmd string) (workerStats, error) {
+	var sum workerStats
+	sum.Done = true
+	for _, w := range workers {
+		s, err := w.ask(cmd)
+		if err != nil {
+			return sum, err
+		}
+		sum.add(s)
+		sum.Done = sum.Done && s.Done
+	}
+	return sum, nil
+}
+
+// measure marks the workers' counters, measures the tarpit (pid) and the
+// workers over the window, and fills r with what they did in it.
+func measure(o Options, pid int, workers []*proc, r *Report) error {
+	if _, err := askAll(workers, "mark"); err != nil {
+		return err
 	}
 	user0, sys0, err := procstat.CPU(pid)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	vol0, invol0, err := procSwitches(pid)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	gen0 := workersCPU(workers)
 	w0 := time.Now()
@@ -162,31 +175,36 @@ func Run(o Options) (*Report, error) {
 	time.Sleep(o.Window)
 	user1, sys1, err := procstat.CPU(pid)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	vol1, invol1, err := procSwitches(pid)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.Window = time.Since(w0)
 	r.Voluntary, r.Involuntary = vol1-vol0, invol1-invol0
 	r.CPUUser, r.CPU = user1-user0, user1+sys1-user0-sys0
 	r.GenCPU = workersCPU(workers) - gen0
-	s, err := askAll("report")
+	s, err := askAll(workers, "report")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.Established, r.Held, r.Failed, r.Dropped = s.Established, s.Held, s.Failed, s.Dropped
 	r.SSHLines, r.Silent, r.Bytes, r.MaxGap = s.SSHLines, s.Silent, s.Bytes, s.MaxGap
 	r.FirstError, r.FirstDrop = s.FirstError, s.FirstDrop
+	return nil
+}
 
-	// The end state, with every client still held.
+// endState fills r with the tarpit's state at the end, every client still
+// held, against the idle figures (k0, idleFDs) taken before any client.
+func endState(pid int, ap netip.AddrPort, k0 kernelMem, idleFDs int, r *Report) error {
+	var err error
 	if r.RSS, r.PSS, err = procMem(pid); err != nil {
-		return nil, err
+		return err
 	}
 	k1, err := readKernelMem()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.SlabDelta, r.SUnreclaimDelta, r.TCPMemDelta = k1.slab-k0.slab, k1.sunreclaim-k0.sunreclaim, k1.tcpMem-k0.tcpMem
 	r.SocketSlabDelta = -1
@@ -194,18 +212,18 @@ func Run(o Options) (*Report, error) {
 		r.SocketSlabDelta = k1.sockCaches - k0.sockCaches
 	}
 	if r.RxQueued, r.RxQueuedSockets, r.TxQueued, err = queues(pid, ap); err != nil {
-		return nil, err
+		return err
 	}
 	if r.Threads, err = procThreads(pid); err != nil {
-		return nil, err
+		return err
 	}
 	fds, err := procFDs(pid)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.TarpitFDs = fds - idleFDs
 	r.LoadAvg = loadAvg()
-	return r, nil
+	return nil
 }
 
 func (o *Options) defaults() error {
