@@ -51,7 +51,10 @@ type Config struct {
 	ListenGiven bool
 
 	User, Group, Chroot string
-	Sandbox             SandboxMode
+	// UID and GID are User's and Group's IDs, looked up once here: GID is
+	// Group's if given, else User's primary group. Unset without them.
+	UID, GID int
+	Sandbox  SandboxMode
 
 	Pacing string         // PacingAdaptive or PacingClassic
 	Allow  []netip.Prefix // networks closed at once, never trapped
@@ -491,8 +494,8 @@ func checkIdentity(c *Config, r *raw) error {
 	if r.user.set {
 		u, err := LookupUser(c.User)
 		if err == nil {
-			if _, err = ParseID(u.Uid); err == nil {
-				_, err = ParseID(u.Gid)
+			if c.UID, err = ParseID(u.Uid); err == nil {
+				c.GID, err = ParseID(u.Gid)
 			}
 		}
 		if err != nil {
@@ -502,7 +505,7 @@ func checkIdentity(c *Config, r *raw) error {
 	if r.group.set {
 		g, err := LookupGroup(c.Group)
 		if err == nil {
-			_, err = ParseID(g.Gid)
+			c.GID, err = ParseID(g.Gid)
 		}
 		if err != nil {
 			return usagef("-g/--group %q: %v", c.Group, err)

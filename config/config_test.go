@@ -371,3 +371,21 @@ func FuzzParseAddr(f *testing.F) {
 		}
 	})
 }
+
+func TestParseID(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"0", 0, true}, {"65534", 65534, true}, {"4294967294", 4294967294, true},
+		{"4294967295", 0, false}, // -1: "leave unchanged" to set*id
+		{"-1", 0, false}, {"", 0, false}, {"x", 0, false}, {"4294967296", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseID(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseID(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}

@@ -11,7 +11,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"os"
 	"time"
 
@@ -21,15 +20,23 @@ import (
 
 // Options says what to apply.
 type Options struct {
-	Mode   config.SandboxMode
-	User   string // run as this user (name or ID), and its group unless Group is set
-	Group  string // run as this group (name or ID)
-	Chroot string // chroot to this directory before dropping root
+	Mode     config.SandboxMode
+	User     string // the user as given, for the log
+	UID, GID int    // run as these IDs; -1: unchanged
+	Chroot   string // chroot to this directory before dropping root
 }
 
-// FromConfig takes the options from tarssh's command line.
+// FromConfig takes the options from tarssh's command line, whose user and
+// group config has already looked up.
 func FromConfig(c *config.Config) Options {
-	return Options{Mode: c.Sandbox, User: c.User, Group: c.Group, Chroot: c.Chroot}
+	o := Options{Mode: c.Sandbox, User: c.User, UID: -1, GID: -1, Chroot: c.Chroot}
+	if c.User != "" {
+		o.UID, o.GID = c.UID, c.GID
+	}
+	if c.Group != "" {
+		o.GID = c.GID
+	}
+	return o
 }
 
 // Report is what Apply put in force.
@@ -59,12 +66,8 @@ type Layer struct{ Name, Detail string }
 // confined, and was refused the confinement it asked for.
 func Apply(opts Options, listeners []*os.File) (*Report, error) {
 	r := &Report{Mode: opts.Mode, UID: -1, GID: -1, Chroot: opts.Chroot, User: opts.User}
-	ids, err := lookupIDs(opts)
-	if err != nil {
-		return r, err
-	}
 	prepare()
-	if err := apply(opts, ids, listeners, r); err != nil {
+	if err := apply(opts, ids{opts.UID, opts.GID}, listeners, r); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -79,34 +82,6 @@ func prepare() {
 
 // ids are the resolved --user and --group; -1 means unchanged.
 type ids struct{ uid, gid int }
-
-func lookupIDs(opts Options) (ids, error) {
-	id := ids{-1, -1}
-	if opts.User != "" {
-		u, err := config.LookupUser(opts.User)
-		if err != nil {
-			return id, fmt.Errorf("user %q: %v", opts.User, err)
-		}
-		if id.uid, err = atoid(u.Uid); err != nil {
-			return id, fmt.Errorf("user %q: %v", opts.User, err)
-		}
-		if id.gid, err = atoid(u.Gid); err != nil {
-			return id, fmt.Errorf("user %q: %v", opts.User, err)
-		}
-	}
-	if opts.Group != "" {
-		g, err := config.LookupGroup(opts.Group)
-		if err != nil {
-			return id, fmt.Errorf("group %q: %v", opts.Group, err)
-		}
-		if id.gid, err = atoid(g.Gid); err != nil {
-			return id, fmt.Errorf("group %q: %v", opts.Group, err)
-		}
-	}
-	return id, nil
-}
-
-func atoid(s string) (int, error) { return config.ParseID(s) }
 
 // PrivdropRecord is the "privdrop, enabled: ..." log line.
 func (r *Report) PrivdropRecord() logging.Record {

@@ -7,42 +7,26 @@ import (
 	"github.com/tarssh/tarssh/logging"
 )
 
-func TestAtoid(t *testing.T) {
+// TestFromConfig checks the IDs Apply gets from the command line: those
+// config looked up, and -1 (unchanged) for what was not asked.
+func TestFromConfig(t *testing.T) {
 	tests := []struct {
-		in   string
-		want int
-		ok   bool
-	}{
-		{"0", 0, true}, {"65534", 65534, true}, {"4294967294", 4294967294, true},
-		{"4294967295", 0, false}, // -1: "leave unchanged" to set*id
-		{"-1", 0, false}, {"", 0, false}, {"x", 0, false}, {"4294967296", 0, false},
-	}
-	for _, tt := range tests {
-		got, err := atoid(tt.in)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("atoid(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
-		}
-	}
-}
-
-func TestLookupIDs(t *testing.T) {
-	tests := []struct {
-		opts     Options
+		args     []string
 		uid, gid int
-		ok       bool
 	}{
-		{Options{}, -1, -1, true},
-		{Options{User: "0"}, 0, 0, true},
-		{Options{User: "1234"}, 1234, 1234, true}, // unknown numeric user: its own group
-		{Options{User: "1234", Group: "99"}, 1234, 99, true},
-		{Options{Group: "99"}, -1, 99, true},
-		{Options{User: "no-such-user-here"}, -1, -1, false},
-		{Options{Group: "no-such-group-here"}, -1, -1, false},
+		{nil, -1, -1},
+		{[]string{"-u", "0"}, 0, 0},
+		{[]string{"-u", "1234"}, 1234, 1234}, // unknown numeric user: its own group
+		{[]string{"-u", "1234", "-g", "99"}, 1234, 99},
+		{[]string{"-g", "99"}, -1, 99},
 	}
 	for _, tt := range tests {
-		id, err := lookupIDs(tt.opts)
-		if (err == nil) != tt.ok || (tt.ok && (id.uid != tt.uid || id.gid != tt.gid)) {
-			t.Errorf("lookupIDs(%+v) = %+v, %v; want %d/%d, ok %v", tt.opts, id, err, tt.uid, tt.gid, tt.ok)
+		c, err := config.Parse(tt.args)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.args, err)
+		}
+		if o := FromConfig(c); o.UID != tt.uid || o.GID != tt.gid {
+			t.Errorf("FromConfig(%q) = %d/%d, want %d/%d", tt.args, o.UID, o.GID, tt.uid, tt.gid)
 		}
 	}
 }
