@@ -264,9 +264,10 @@ func (e *Engine) untilTick(t uint32) time.Duration {
 
 func (e *Engine) since(t uint32) time.Duration { return time.Duration(e.now()-t) * tick }
 
-// Snapshot returns the current counters. It must be called from the engine
-// loop (Heartbeat does).
-func (e *Engine) Snapshot() Stats {
+// snapshot returns the current counters. It must be called from the engine
+// loop (Heartbeat does): it reads the engine's state unlocked, so it is
+// not exported.
+func (e *Engine) snapshot() Stats {
 	s := e.stats
 	s.Uptime = time.Since(e.start)
 	s.LogsDropped = e.cfg.Log.Dropped()
@@ -333,7 +334,7 @@ func (e *Engine) loop(ctx context.Context) error {
 		t := time.NewTicker(e.cfg.HeartbeatEvery)
 		defer t.Stop()
 		beat = t.C
-		e.cfg.Heartbeat(e.Snapshot())
+		e.cfg.Heartbeat(e.snapshot())
 	}
 	for {
 		if next, ok := e.serve(e.now()); ok {
@@ -354,7 +355,7 @@ func (e *Engine) loop(ctx context.Context) error {
 			e.flushStore()
 		case <-beat:
 			e.persist()
-			e.cfg.Heartbeat(e.Snapshot())
+			e.cfg.Heartbeat(e.snapshot())
 		case sig := <-e.cfg.Signals:
 			e.info(sig)
 		case <-ctx.Done():
@@ -366,7 +367,7 @@ func (e *Engine) loop(ctx context.Context) error {
 
 // shutdown logs the shutdown line for cause and closes every client.
 func (e *Engine) shutdown(cause error) {
-	s := e.Snapshot()
+	s := e.snapshot()
 	b := logging.New(logging.Info, "shutdown").Int("pid", int64(e.pid), "")
 	if sc, ok := cause.(SignalCause); ok {
 		b.Str("signal", signalName(sc.Signal), "")
@@ -382,7 +383,7 @@ func (e *Engine) shutdown(cause error) {
 // info logs the info line, asked for by sig.
 func (e *Engine) info(sig os.Signal) {
 	name := signalName(sig)
-	s := e.Snapshot()
+	s := e.snapshot()
 	b := logging.New(logging.Info, "info").
 		Int("pid", int64(e.pid), "").Str("signal", name, "").
 		Dur("uptime", s.Uptime, "").Int("clients", int64(s.Clients), "CLIENTS").

@@ -207,8 +207,8 @@ func TestVisitTiming(t *testing.T) {
 				t.Errorf("fd %d got %d lines, want 3", fd, n)
 			}
 		}
-		if s := te.Snapshot(); s.Clients != 3 || s.Total != 3 || s.Bytes != uint64(len(te.fake.stream[3])+len(te.fake.stream[4])+len(te.fake.stream[5])) {
-			t.Errorf("Snapshot = %+v", s)
+		if s := te.snapshot(); s.Clients != 3 || s.Total != 3 || s.Bytes != uint64(len(te.fake.stream[3])+len(te.fake.stream[4])+len(te.fake.stream[5])) {
+			t.Errorf("snapshot = %+v", s)
 		}
 		// A late run makes the overdue visits at once, and the next ones a
 		// full delay later (no catch-up burst).
@@ -675,7 +675,7 @@ func TestUntilTick(t *testing.T) {
 }
 
 // TestHeartbeat checks that the loop calls Heartbeat at once and then every
-// HeartbeatEvery, with current counters, and that Snapshot tells the
+// HeartbeatEvery, with current counters, and that snapshot tells the
 // longest hold.
 func TestHeartbeat(t *testing.T) {
 	te := newTestEngine(t, 4, pacing.NewClassic(time.Hour, 1), 0)
@@ -733,8 +733,8 @@ func TestNoLog(t *testing.T) {
 	te.fake.write = func(fd int, p []byte) (int, error) { return -1, unix.EPIPE }
 	te.run(1)
 	te.connect(4)
-	if s := te.Snapshot(); s.Clients != 1 || s.LogsDropped != 0 {
-		t.Errorf("Snapshot = %+v", s)
+	if s := te.snapshot(); s.Clients != 1 || s.LogsDropped != 0 {
+		t.Errorf("snapshot = %+v", s)
 	}
 	te.info(syscall.SIGHUP)
 	if len(te.fake.closed) != 1 {

@@ -185,9 +185,9 @@ func TestLearnTimers(t *testing.T) {
 			if gap != tt.gap {
 				t.Errorf("learned gap %v, want %v", gap, tt.gap)
 			}
-			s := w.Snapshot()
+			s := w.snapshot()
 			if wantN := min(tt.gap, 1); s.Learned != int(wantN) || s.LearnChanges != uint64(wantN) {
-				t.Errorf("Snapshot: learned %d, changes %d; want %d", s.Learned, s.LearnChanges, wantN)
+				t.Errorf("snapshot: learned %d, changes %d; want %d", s.Learned, s.LearnChanges, wantN)
 			}
 			// The held client was sent single bytes, its lines no longer
 			// than its profile's (250 for OpenSSH, Go; 100 for others;
@@ -241,7 +241,7 @@ func TestLearnAttacker(t *testing.T) {
 	if n := len(w.idents.ids); n != maxPinned+1 {
 		t.Errorf("%d identifications interned, want %d (the pinned and the honest client's)", n, maxPinned+1)
 	}
-	s := w.Snapshot()
+	s := w.snapshot()
 	if s.Learned != maxPinned || s.LearnChanges != maxPinned+200 {
 		t.Errorf("learned %d, changes %d; want %d, %d", s.Learned, s.LearnChanges, maxPinned, maxPinned+200)
 	}
@@ -300,7 +300,7 @@ func TestLearnedSurvivesRestart(t *testing.T) {
 	b := newLearnWorld(t, 4)
 	withState(b)
 	b.Adopt(nil)
-	if s := b.Snapshot(); s.Learned != 1 || len(b.learn.pinned) != 2 {
+	if s := b.snapshot(); s.Learned != 1 || len(b.learn.pinned) != 2 {
 		t.Fatalf("after adoption: %d learned gaps, %d identifications pinned; want 1 and 2", s.Learned, len(b.learn.pinned))
 	}
 	p = liar

@@ -144,7 +144,7 @@ func (e *Engine) countAcceptError(err error) {
 	e.acceptErrs[k].Add(1)
 }
 
-// snapshotCounters fills in what Snapshot takes from outside the engine
+// snapshotCounters fills in what snapshot takes from outside the engine
 // loop's own counters.
 func (e *Engine) snapshotCounters(s *Stats) {
 	for i := range e.acceptErrs {

@@ -76,7 +76,7 @@ func TestDisconnectCounts(t *testing.T) {
 		te.run(d)
 	}
 	te.closeAll()
-	s := te.Snapshot()
+	s := te.snapshot()
 	if got := s.Disconnects[pacing.OpenSSH][ReasonClosed]; got != 1 {
 		t.Errorf("openssh closed: %d, want 1", got)
 	}
@@ -105,7 +105,7 @@ func TestCountAcceptError(t *testing.T) {
 	for _, err := range []error{nil, unix.EAGAIN, unix.EINTR, unix.EMFILE, unix.EMFILE, unix.ENFILE, unix.EPERM} {
 		te.countAcceptError(err)
 	}
-	s := te.Snapshot()
+	s := te.snapshot()
 	want := [NumAcceptErrors]uint64{AcceptEMFILE: 2, AcceptENFILE: 1, AcceptOther: 1}
 	if s.AcceptErrors != want {
 		t.Errorf("accept errors %v, want %v", s.AcceptErrors, want)

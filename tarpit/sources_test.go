@@ -70,7 +70,7 @@ func TestPerSourceMax(t *testing.T) {
 	if !slices.Equal(te.fake.closed, []int{6, 7, 11}) || te.stats.Clients != 8 || te.stats.Refused != 3 || len(te.slots) != 8 {
 		t.Fatalf("closed %v, %d clients, %d refused, %d slots", te.fake.closed, te.stats.Clients, te.stats.Refused, len(te.slots))
 	}
-	if s := te.Snapshot(); s.Sources != 4 {
+	if s := te.snapshot(); s.Sources != 4 {
 		t.Errorf("%d sources, want 4", s.Sources)
 	}
 	// A drop frees the source's share.
