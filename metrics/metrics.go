@@ -1,9 +1,9 @@
 // Package metrics exposes tarssh's counters to Prometheus, with
 // client_golang, on a small hardened HTTP server of its own.
 //
-// The engine is never asked for anything: its heartbeat publishes a
-// snapshot of its counters (tarpit.Stats) every PublishEvery, and a scrape
-// reads the latest one. So a scrape takes no lock the engine takes and
+// The engine is never asked for anything: its loop publishes a snapshot
+// of its counters (tarpit.Stats) every PublishEvery, and a scrape reads the
+// latest one. So a scrape takes no lock the engine takes and
 // costs the engine no work, and every series has a fixed, small set of
 // label values (family, reason, errno), whatever the clients send: no
 // address, port or identification string ever becomes a label.
@@ -60,29 +60,21 @@ func New(version string, maxClients int) (*Metrics, error) {
 // Registry returns the registry, for tests and other exporters.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// Publish makes s what scrapes report. The engine calls it from its loop,
-// through Heartbeat.
+// Publish makes s what scrapes report. The engine calls it from its loop
+// (tarpit.Config.Publish) every Every. A nil *Metrics does nothing.
 func (m *Metrics) Publish(s tarpit.Stats) {
-	m.stats.Store(&published{Stats: s, at: time.Now()})
+	if m != nil {
+		m.stats.Store(&published{Stats: s, at: time.Now()})
+	}
 }
 
-// Heartbeat returns the heartbeat to give the engine, and how often it must
-// beat: every beat publishes the counters, and next (e.g. systemd's
-// notifier, nil for none), which wants a beat every nextEvery, gets every
-// k-th beat, the first included, so that it keeps its own pace.
-func (m *Metrics) Heartbeat(next func(tarpit.Stats), nextEvery time.Duration) (func(tarpit.Stats), time.Duration) {
-	if next == nil || nextEvery <= 0 {
-		return m.Publish, PublishEvery
+// Every is how often the engine must publish: PublishEvery, or 0 (never)
+// for a nil *Metrics.
+func (m *Metrics) Every() time.Duration {
+	if m == nil {
+		return 0
 	}
-	k := max(1, int((nextEvery+PublishEvery-1)/PublishEvery))
-	n := 0
-	return func(s tarpit.Stats) {
-		m.Publish(s)
-		if n%k == 0 {
-			next(s)
-		}
-		n++
-	}, nextEvery / time.Duration(k)
+	return PublishEvery
 }
 
 // SetSandbox records what the sandbox put in force, for the

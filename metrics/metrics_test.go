@@ -3,7 +3,6 @@ package metrics
 import (
 	"bytes"
 	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,37 +199,18 @@ func TestPromtoolCheck(t *testing.T) {
 	}
 }
 
-func TestHeartbeat(t *testing.T) {
-	tests := []struct {
-		nextEvery, wantEvery time.Duration
-		wantNext             []int // beats (from 0) passed to next, of 10
-	}{
-		{0, PublishEvery, nil},
-		{5 * time.Second, time.Second, []int{0, 5}},
-		{15 * time.Second, time.Second, []int{0}},
-		{2500 * time.Millisecond, 2500 * time.Millisecond / 3, []int{0, 3, 6, 9}},
-		{500 * time.Millisecond, 500 * time.Millisecond, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+func TestPublish(t *testing.T) {
+	var none *Metrics
+	none.Publish(busyStats()) // does nothing, and does not panic
+	if none.Every() != 0 {
+		t.Errorf("nil Metrics: Every %v, want 0", none.Every())
 	}
-	for _, tt := range tests {
-		m := newMetrics(t)
-		var got []int
-		beat := 0
-		var next func(tarpit.Stats)
-		if tt.nextEvery > 0 {
-			next = func(tarpit.Stats) { got = append(got, beat) }
-		}
-		hb, every := m.Heartbeat(next, tt.nextEvery)
-		if every != tt.wantEvery {
-			t.Errorf("next every %v: beat every %v, want %v", tt.nextEvery, every, tt.wantEvery)
-		}
-		for beat = 0; beat < 10; beat++ {
-			hb(tarpit.Stats{Total: uint64(beat)})
-		}
-		if p := m.stats.Load(); p == nil || p.Total != 9 {
-			t.Errorf("next every %v: the last beat was not published", tt.nextEvery)
-		}
-		if !slices.Equal(got, tt.wantNext) {
-			t.Errorf("next every %v: next got beats %v, want %v", tt.nextEvery, got, tt.wantNext)
-		}
+	m := newMetrics(t)
+	if m.Every() != PublishEvery {
+		t.Errorf("Every %v, want %v", m.Every(), PublishEvery)
+	}
+	m.Publish(tarpit.Stats{Total: 42})
+	if p := m.stats.Load(); p == nil || p.Total != 42 || p.at.IsZero() {
+		t.Errorf("published %+v", p)
 	}
 }

@@ -87,6 +87,12 @@ type Config struct {
 	Heartbeat      func(Stats)
 	HeartbeatEvery time.Duration
 
+	// Publish, if set, is called from the engine loop every PublishEvery
+	// with the counters (metrics), on a ticker of its own so that the
+	// heartbeat's work (the fd store's save) keeps its own pace.
+	Publish      func(Stats)
+	PublishEvery time.Duration
+
 	// Store, if set, hands client sockets to a store that keeps them
 	// across restarts (systemd's fd store), reporting how many of fds it
 	// took; StoreCapacity bounds how many it may hold (0: MaxClients).
@@ -336,6 +342,13 @@ func (e *Engine) loop(ctx context.Context) error {
 		beat = t.C
 		e.cfg.Heartbeat(e.snapshot())
 	}
+	var pub <-chan time.Time
+	if e.cfg.Publish != nil && e.cfg.PublishEvery > 0 {
+		t := time.NewTicker(e.cfg.PublishEvery)
+		defer t.Stop()
+		pub = t.C
+		e.cfg.Publish(e.snapshot())
+	}
 	for {
 		if next, ok := e.serve(e.now()); ok {
 			timer.Reset(e.untilTick(next))
@@ -356,6 +369,8 @@ func (e *Engine) loop(ctx context.Context) error {
 		case <-beat:
 			e.persist()
 			e.cfg.Heartbeat(e.snapshot())
+		case <-pub:
+			e.cfg.Publish(e.snapshot())
 		case sig := <-e.cfg.Signals:
 			e.info(sig)
 		case <-ctx.Done():

@@ -1,9 +1,11 @@
 package tarpit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,5 +111,45 @@ func TestCountAcceptError(t *testing.T) {
 	want := [NumAcceptErrors]uint64{AcceptEMFILE: 2, AcceptENFILE: 1, AcceptOther: 1}
 	if s.AcceptErrors != want {
 		t.Errorf("accept errors %v, want %v", s.AcceptErrors, want)
+	}
+}
+
+// TestPublish checks that the loop publishes at once and then every
+// PublishEvery, on a ticker of its own: the heartbeat (and the fd store's
+// save on it) keeps its slower pace.
+func TestPublish(t *testing.T) {
+	te := newTestEngine(t, 4, pacing.NewClassic(time.Hour, 1), 0)
+	te.slots <- struct{}{}
+	te.add(accepted{fd: 3}, te.now())
+	pubs := make(chan Stats, 64)
+	var beats atomic.Int32
+	te.cfg.Publish = func(s Stats) {
+		select {
+		case pubs <- s:
+		default:
+		}
+	}
+	te.cfg.PublishEvery = 10 * time.Millisecond
+	te.cfg.Heartbeat = func(Stats) { beats.Add(1) }
+	te.cfg.HeartbeatEvery = time.Hour
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- te.loop(ctx) }()
+	for n := 0; n < 5; n++ {
+		select {
+		case s := <-pubs:
+			if s.Clients != 1 || s.Total != 1 {
+				t.Errorf("publish %d: %+v", n, s)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%d publishes in 20s at 10ms", n)
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := beats.Load(); n != 1 {
+		t.Errorf("%d heartbeats during the publishes, want only the first", n)
 	}
 }

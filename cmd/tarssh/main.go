@@ -85,7 +85,9 @@ func run(args []string) int {
 	if notify != nil {
 		heartbeat = notify.Heartbeat
 	}
-	every := notify.Every()
+	// Metrics, when asked for: the registry opens the /proc files it reads
+	// and the server prepares its listener now, before the sandbox; the
+	// engine publishes its counters every metrics.PublishEvery.
 	var mx *metrics.Metrics
 	var msrv *metrics.Server
 	if metricsLn != nil {
@@ -93,9 +95,8 @@ func run(args []string) int {
 			log.Log(logging.New(logging.Error, "metrics").Quote("error", err.Error(), "ERROR").Record())
 			return exitOSErr
 		}
-		heartbeat, every = mx.Heartbeat(heartbeat, every)
 	}
-	engine, err := tarpit.New(engineConfig(cfg, log, info, heartbeat, every, store), listeners)
+	engine, err := tarpit.New(engineConfig(cfg, log, info, heartbeat, notify.Every(), mx, store), listeners)
 	if err != nil {
 		log.Log(logging.New(logging.Error, "start").Quote("error", err.Error(), "").Record())
 		return exitSoftware
@@ -123,7 +124,7 @@ func run(args []string) int {
 // engineConfig is the engine's configuration: the command line's, and
 // what run opened for it.
 func engineConfig(cfg *config.Config, log *logging.Logger, info <-chan os.Signal,
-	heartbeat func(tarpit.Stats), every time.Duration, store *systemd.Store) tarpit.Config {
+	heartbeat func(tarpit.Stats), every time.Duration, mx *metrics.Metrics, store *systemd.Store) tarpit.Config {
 	return tarpit.Config{
 		MaxClients: cfg.MaxClients,
 		Timeout:    cfg.Timeout,
@@ -138,6 +139,8 @@ func engineConfig(cfg *config.Config, log *logging.Logger, info <-chan os.Signal
 
 		Heartbeat:      heartbeat,
 		HeartbeatEvery: every,
+		Publish:        mx.Publish,
+		PublishEvery:   mx.Every(),
 
 		Store:         store.Add(),
 		StoreCapacity: store.Capacity,
