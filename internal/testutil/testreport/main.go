@@ -89,10 +89,14 @@ func report(r io.Reader, w io.Writer) (skips []string, failed bool) {
 			delete(output, k)
 		case "fail", "build-fail":
 			failed = true
+			out := ""
 			if b := output[k]; b != nil {
-				io.WriteString(w, b.String())
+				out = b.String()
+				io.WriteString(w, out)
 			}
-			if e.Test == "" && e.Action == "fail" {
+			// go test's own output already ends a package that failed to
+			// run with its FAIL line.
+			if e.Test == "" && e.Action == "fail" && !strings.Contains(out, "FAIL\t"+e.Package+"\t") {
 				fmt.Fprintf(w, "FAIL\t%s\t%s\n", e.Package, dur(e.Elapsed))
 			}
 			delete(output, k)
