@@ -218,7 +218,7 @@ type Report struct {
 	Command     string        // the tarpit's command line, when started here
 	Voluntary   int64         // tarpit context switches in the window: its threads blocking (each a wake-up)
 	Involuntary int64         // and its threads preempted
-	CPU         time.Duration // tarpit user+system time in the window
+	CPU         time.Duration // tarpit CPU time in the window (schedstat, else user+system)
 	CPUUser     time.Duration // the user part of CPU: the rest is the kernel's
 	GenCPU      time.Duration // the generator's workers' time in the window
 	Bytes       uint64        // received in the window

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // procMem returns a process's Rss and Pss in bytes (smaps_rollup).
@@ -34,6 +35,32 @@ func procSwitches(pid int) (voluntary, involuntary int64, err error) {
 		involuntary += f["nonvoluntary_ctxt_switches"]
 	}
 	return voluntary, involuntary, nil
+}
+
+// procRunTime sums the time a process's live threads have run, from
+// /proc/PID/task/*/schedstat (nanoseconds); -1 if it cannot be read.
+func procRunTime(pid int) time.Duration {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return -1
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return -1
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return -1
+		}
+		sum += time.Duration(ns)
+	}
+	return sum
 }
 
 // procThreads returns a process's thread count.

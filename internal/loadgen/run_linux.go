@@ -169,6 +169,7 @@ func measure(o Options, pid int, workers []*proc, r *Report) error {
 	if err != nil {
 		return err
 	}
+	run0 := procRunTime(pid)
 	gen0 := workersCPU(workers)
 	w0 := time.Now()
 	o.Progress("measuring for %s", o.Window)
@@ -181,9 +182,15 @@ func measure(o Options, pid int, workers []*proc, r *Report) error {
 	if err != nil {
 		return err
 	}
+	run1 := procRunTime(pid)
 	r.Window = time.Since(w0)
 	r.Voluntary, r.Involuntary = vol1-vol0, invol1-invol0
 	r.CPUUser, r.CPU = user1-user0, user1+sys1-user0-sys0
+	if run0 >= 0 && run1 >= run0 {
+		// The scheduler's own count, in nanoseconds: /proc/PID/stat counts
+		// in 10 ms ticks, too coarse for a small tarpit over a short window.
+		r.CPU = run1 - run0
+	}
 	r.GenCPU = workersCPU(workers) - gen0
 	s, err := askAll(workers, "report")
 	if err != nil {
