@@ -57,9 +57,6 @@ func New(version string, maxClients int) (*Metrics, error) {
 	return m, nil
 }
 
-// Registry returns the registry, for tests and other exporters.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Publish makes s what scrapes report. The engine calls it from its loop
 // (tarpit.Config.Publish) every Every. A nil *Metrics does nothing.
 func (m *Metrics) Publish(s tarpit.Stats) {
