@@ -70,9 +70,10 @@ bench: build
 	@for n in 1000 5000; do $(BENCH_LOAD) -q -n $$n --rounds 1 --ours 'tarssh=$(BIN) -l 127.0.0.1:{port} -d 10 -c 200000'; done
 	./bin/tarssh-load -q --window $(BENCH_WINDOW) -n $(BENCH_N) --client batch --tarpit $(BIN)
 
-# bench-metrics (about 6 minutes): BENCH_N clients held with and without
-# --metrics in one run (CPU per held client for each), and the time of
-# scrapes made every 15 s while 20 idle connections sit on the metrics port.
+# bench-metrics (about 8 minutes): BENCH_N clients held without --metrics,
+# with it unscraped and with it scraped, in one run (CPU per held client for
+# each), and the time of scrapes made every 15 s while 20 idle connections
+# sit on the metrics port.
 bench-metrics: build
 	N=$(BENCH_N) ./scripts/bench-metrics $(BIN)
 
