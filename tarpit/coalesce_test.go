@@ -75,7 +75,12 @@ func testCoalescedWakes(t *testing.T, n int, delay, start uint32) {
 	for fd, b := range born {
 		due[fd] = b + delay
 	}
-	for _, v := range te.fake.wrote {
+	for k, v := range te.fake.wrote {
+		for _, u := range te.fake.wrote[:k] {
+			if u == v {
+				t.Fatalf("fd %d visited twice at tick %d", v.fd, v.tick)
+			}
+		}
 		d := due[v.fd]
 		if after(v.tick, d) {
 			t.Fatalf("fd %d due %d visited late, at %d", v.fd, d, v.tick)

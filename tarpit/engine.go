@@ -505,12 +505,11 @@ func (e *Engine) serve(now uint32) (next uint32, ok bool) {
 func (e *Engine) runDue(now uint32) { e.runUntil(now, now) }
 
 // runUntil visits, at tick now, every client due at or before tick until
-// (now or later), in order of due time. The due clients are first detached
-// from the wheel into one list, so that a client whose next visit falls
-// within until again is not visited twice in one pass: it waits in the
-// wheel for its own tick.
+// (now or later), in order of due time. A client whose next visit falls
+// within until again is held aside until the pass ends (wheel.hold), so it
+// is not visited twice in one pass: it waits in the wheel for its own tick.
 func (e *Engine) runUntil(now, until uint32) {
-	head, tail := nilIdx, nilIdx
+	e.wheel.hold(until)
 	for {
 		t, ok := e.wheel.nextUsed()
 		if !ok || after(t, until) {
@@ -518,31 +517,20 @@ func (e *Engine) runUntil(now, until uint32) {
 		}
 		e.wheel.cursor = t + 1
 		for i := e.wheel.take(t); i != nilIdx; {
-			c := &e.clients[i]
-			next := c.next
+			next := e.clients[i].next
 			e.wheel.n--
-			if after(c.due, t) {
-				e.wheel.push(e.clients, i, c.due) // parked beyond the horizon
+			if after(e.clients[i].due, t) {
+				e.wheel.place(e.clients, i, e.clients[i].due) // parked beyond the horizon
 			} else {
-				c.next = nilIdx
-				if head == nilIdx {
-					head = i
-				} else {
-					e.clients[tail].next = i
-				}
-				tail = i
+				e.visit(i, now)
 			}
 			i = next
 		}
 	}
 	// The slots up to until are empty now; the cursor goes back to the
-	// present so that visits rescheduled within until run on their own tick.
+	// present so that the held clients go to their own ticks.
 	e.wheel.cursor = now + 1
-	for i := head; i != nilIdx; {
-		next := e.clients[i].next
-		e.visit(i, now)
-		i = next
-	}
+	e.wheel.release(e.clients)
 }
 
 // visit reads and drops what client i sent, then writes its next bytes.

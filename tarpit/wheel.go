@@ -20,6 +20,14 @@ type wheel struct {
 	used       [wheelSize / 64]uint64 // a bit per non-empty slot, to find the next due one fast
 	cursor     uint32                 // the next tick to process
 	n          int
+
+	// While a pass visits every client due up to until, a client it
+	// reschedules within until waits in the held list (threaded through
+	// next) instead of its slot, so that the pass does not visit it twice;
+	// release puts it in its slot after the pass.
+	holding            bool
+	until              uint32
+	heldHead, heldTail uint32
 }
 
 func (w *wheel) init(now uint32) {
@@ -36,6 +44,23 @@ func after(a, b uint32) bool { return int32(a-b) > 0 }
 // the cursor; one beyond the horizon parks in the last slot and is pushed
 // again when reached.
 func (w *wheel) push(cs []client, i, due uint32) {
+	if w.holding && !after(due, w.until) {
+		c := &cs[i]
+		c.due, c.next = due, nilIdx
+		if w.heldHead == nilIdx {
+			w.heldHead = i
+		} else {
+			cs[w.heldTail].next = i
+		}
+		w.heldTail = i
+		w.n++
+		return
+	}
+	w.place(cs, i, due)
+}
+
+// place puts client i in the slot for tick due, as push does outside a pass.
+func (w *wheel) place(cs []client, i, due uint32) {
 	c := &cs[i]
 	c.due = due
 	slot := due
@@ -54,6 +79,23 @@ func (w *wheel) push(cs []client, i, due uint32) {
 	}
 	w.tail[s] = i
 	w.n++
+}
+
+// hold starts a pass that visits the clients due up to until.
+func (w *wheel) hold(until uint32) {
+	w.holding, w.until, w.heldHead = true, until, nilIdx
+}
+
+// release ends the pass: the held clients go to their slots.
+func (w *wheel) release(cs []client) {
+	w.holding = false
+	for i := w.heldHead; i != nilIdx; {
+		next := cs[i].next
+		w.n--
+		w.place(cs, i, cs[i].due)
+		i = next
+	}
+	w.heldHead = nilIdx
 }
 
 // take detaches and returns the list of slot tick (nilIdx if empty).
