@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sys/unix"
+
+	"github.com/tarssh/tarssh/internal/sockaccept"
 )
 
 // The server's limits. Scrapes are small and rare (one per scrape
@@ -149,11 +151,10 @@ func newListener(f *os.File) (*listener, error) {
 // Accept takes the next connection, evicting an idle one when MaxConns are
 // open.
 func (l *listener) Accept() (net.Conn, error) {
-	var nfd int
-	var sa unix.Sockaddr
+	var sc sockaccept.Conn
 	var aerr error
 	err := l.rc.Read(func(fd uintptr) bool {
-		nfd, sa, aerr = accept(int(fd))
+		sc, aerr = sockaccept.Accept(int(fd))
 		return aerr != unix.EAGAIN
 	})
 	if err != nil {
@@ -165,7 +166,11 @@ func (l *listener) Accept() (net.Conn, error) {
 		// before it was taken) passes, so none ends the server.
 		return nil, tempError{aerr}
 	}
-	c := &conn{f: os.NewFile(uintptr(nfd), "metrics-conn"), local: l.addr, remote: tcpAddr(sa), l: l}
+	var remote net.Addr = &net.UnixAddr{Net: "unix"}
+	if !sc.Unix {
+		remote = net.TCPAddrFromAddrPort(sc.Peer())
+	}
+	c := &conn{f: os.NewFile(uintptr(sc.FD), "metrics-conn"), local: l.addr, remote: remote, l: l}
 	l.admit(c)
 	return c, nil
 }

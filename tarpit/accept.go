@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tarssh/tarssh/internal/sockaccept"
 	"github.com/tarssh/tarssh/logging"
 )
 
@@ -112,18 +113,8 @@ func ErrorText(err error) string {
 	return err.Error()
 }
 
-// fromSockaddr fills a's peer address from an accept result. Linux's
-// acceptRaw decodes the raw sockaddr itself, without allocating, and its
-// test checks that against this.
-func fromSockaddr(a *accepted, sa unix.Sockaddr) {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		a.addr = [16]byte{10: 0xff, 11: 0xff, 12: sa.Addr[0], 13: sa.Addr[1], 14: sa.Addr[2], 15: sa.Addr[3]}
-		a.port = uint16(sa.Port)
-	case *unix.SockaddrInet6:
-		a.addr = sa.Addr
-		a.port = uint16(sa.Port)
-	default:
-		a.unix = true
-	}
+// acceptRaw takes one connection off listener lfd, allocating nothing.
+func acceptRaw(lfd int) (accepted, error) {
+	c, err := sockaccept.Accept(lfd)
+	return accepted{fd: c.FD, addr: c.Addr, port: c.Port, unix: c.Unix}, err
 }

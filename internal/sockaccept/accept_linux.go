@@ -1,4 +1,4 @@
-package tarpit
+package sockaccept
 
 import (
 	"unsafe"
@@ -6,31 +6,32 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// acceptRaw accepts with accept4 into a buffer on the stack: unix.Accept4
-// would allocate a Sockaddr for every connection.
-func acceptRaw(lfd int) (a accepted, err error) {
+// Accept accepts with a raw accept4 into a buffer on the stack:
+// unix.Accept4 would allocate a Sockaddr for every connection, and ask each
+// new socket for its protocol with getsockopt.
+func Accept(lfd int) (c Conn, err error) {
 	var rsa unix.RawSockaddrAny
 	salen := uint32(unix.SizeofSockaddrAny)
 	fd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(lfd),
 		uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&salen)),
 		unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 	if errno != 0 {
-		return a, errno
+		return c, errno
 	}
-	a.fd = int(fd)
+	c.FD = int(fd)
 	switch rsa.Addr.Family {
 	case unix.AF_INET:
 		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&rsa))
-		a.addr = [16]byte{10: 0xff, 11: 0xff, 12: sa.Addr[0], 13: sa.Addr[1], 14: sa.Addr[2], 15: sa.Addr[3]}
-		a.port = netPort(&sa.Port)
+		c.Addr = [16]byte{10: 0xff, 11: 0xff, 12: sa.Addr[0], 13: sa.Addr[1], 14: sa.Addr[2], 15: sa.Addr[3]}
+		c.Port = netPort(&sa.Port)
 	case unix.AF_INET6:
 		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(&rsa))
-		a.addr = sa.Addr
-		a.port = netPort(&sa.Port)
+		c.Addr = sa.Addr
+		c.Port = netPort(&sa.Port)
 	default:
-		a.unix = true
+		c.Unix = true
 	}
-	return a, nil
+	return c, nil
 }
 
 // netPort reads a port stored in network byte order.
