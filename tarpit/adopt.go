@@ -348,13 +348,7 @@ func (st *savedState) lookup(conn Conn) (savedClient, bool) {
 
 // adopt puts conn into the slab and the schedule.
 func (e *Engine) adopt(conn Conn, sc savedClient, ok bool, now uint32, wall int64, st *savedState) {
-	i := e.free
-	if i != nilIdx {
-		e.free = e.clients[i].next
-	} else {
-		i = uint32(len(e.clients))
-		e.clients = append(e.clients, client{})
-	}
+	i := e.newRecord()
 	e.clients[i] = client{fd: int32(conn.FD), born: now, addr: conn.Peer.Addr().As16(), port: conn.Peer.Port(),
 		lis: e.listenerOf(conn.Local), flags: flagStored}
 	c := &e.clients[i]

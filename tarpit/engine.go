@@ -332,6 +332,21 @@ type SignalCause struct{ Signal os.Signal }
 
 func (c SignalCause) Error() string { return "signal " + signalName(c.Signal) }
 
+// UntilSignal returns a context that the first signal from sigs cancels
+// with its SignalCause. The caller owns which signals reach sigs; stop
+// ends the wait (and the context) when serving ends for another reason.
+func UntilSignal(sigs <-chan os.Signal) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		select {
+		case sig := <-sigs:
+			cancel(SignalCause{Signal: sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { cancel(nil) }
+}
+
 func (e *Engine) loop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -421,6 +436,17 @@ func (e *Engine) info(sig os.Signal) {
 	e.cfg.Log.Log(b.Record())
 }
 
+// newRecord takes a record from the free list, or grows the slab when the
+// list is empty; the caller fills it in.
+func (e *Engine) newRecord() uint32 {
+	if i := e.free; i != nilIdx {
+		e.free = e.clients[i].next
+		return i
+	}
+	e.clients = append(e.clients, client{})
+	return uint32(len(e.clients) - 1)
+}
+
 // add takes a connection accepted at tick now into the slab and the
 // schedule, or closes it at once if it comes from an allowed network or
 // its source holds its share (Config.PerSourceMax).
@@ -440,13 +466,7 @@ func (e *Engine) add(a accepted, now uint32) {
 		e.refuse(&a, src)
 		return
 	}
-	i := e.free
-	if i != nilIdx {
-		e.free = e.clients[i].next
-	} else {
-		i = uint32(len(e.clients))
-		e.clients = append(e.clients, client{})
-	}
+	i := e.newRecord()
 	e.clients[i] = client{fd: int32(a.fd), born: now, addr: a.addr, port: a.port, lis: a.lis}
 	c := &e.clients[i]
 	if a.unix {

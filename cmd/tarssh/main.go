@@ -6,7 +6,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -202,15 +201,8 @@ func openMetrics(cfg *config.Config, ln *os.File) (*metrics.Metrics, *metrics.Se
 // once. READY=1 is sent by Serve's first heartbeat, so it always comes
 // after the sandbox.
 func serve(engine *tarpit.Engine, term <-chan os.Signal, notify *systemd.Notifier, log *logging.Logger) int {
-	ctx, stop := context.WithCancelCause(context.Background())
-	defer stop(nil)
-	go func() {
-		select {
-		case sig := <-term:
-			stop(tarpit.SignalCause{Signal: sig})
-		case <-ctx.Done():
-		}
-	}()
+	ctx, stop := tarpit.UntilSignal(term)
+	defer stop()
 	err := engine.Serve(ctx)
 	notify.Stopping()
 	if err != nil {

@@ -14,7 +14,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -207,15 +206,8 @@ func serve(eng *tarpit.Engine, stress bool) int {
 			stressLoop(stop, &rounds)
 		}()
 	}
-	ctx, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	go func() {
-		select {
-		case sig := <-termSignals:
-			cancel(tarpit.SignalCause{Signal: sig})
-		case <-ctx.Done():
-		}
-	}()
+	ctx, stopServe := tarpit.UntilSignal(termSignals)
+	defer stopServe()
 	err := eng.Serve(ctx)
 	close(stop)
 	wg.Wait()
