@@ -62,7 +62,7 @@ bench: build
 	$(GO) build -o bin/tarssh-load ./cmd/tarssh-load
 	$(GO) test -run '^$$' -bench . -benchmem ./tarpit/
 	@mkdir -p $(BENCH_LOGS)
-	@command -v endlessh >/dev/null || { echo "bench: endlessh is missing: apt-get install endlessh"; exit 1; }
+	@./scripts/need-debs endlessh
 	@if [ -x "$(RUST_TARSSH)" ]; then rust="rust-tarssh=$(RUST_TARSSH) -l 127.0.0.1:{port} -d 10 -c 200000"; \
 	else echo "bench: the Rust tarssh is missing at RUST_TARSSH=$(RUST_TARSSH): compared without it"; rust=; fi; \
 	$(BENCH_LOAD) -q -n $(BENCH_N) --rounds $(BENCH_ROUNDS) $(BENCH_OURS) \
