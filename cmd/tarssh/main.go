@@ -249,27 +249,8 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, []sy
 		return nil, nil, nil, exitOSErr
 	}
 	if !activated {
-		addrs := cfg.Listen
-		if cfg.MetricsGiven {
-			addrs = append(addrs[:len(addrs):len(addrs)], cfg.Metrics)
-		}
-		listeners, lerr := tarpit.Listen(addrs)
-		if lerr != nil {
-			log.Log(logging.New(logging.Error, "listen").Str("addr", lerr.Addr.String(), "LOCAL_ADDR").
-				Str("error", tarpit.ErrorText(lerr.Err), "ERROR").Record())
-			return nil, nil, nil, exitOSErr
-		}
-		var metricsLn *os.File
-		if cfg.MetricsGiven {
-			metricsLn, listeners = listeners[len(listeners)-1], listeners[:len(listeners)-1]
-		}
-		for _, ln := range listeners {
-			log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(ln), "LOCAL_ADDR").Record())
-		}
-		if metricsLn != nil {
-			log.Log(logging.New(logging.Info, "metrics").Str("addr", tarpit.LocalAddr(metricsLn), "LOCAL_ADDR").Record())
-		}
-		return listeners, metricsLn, nil, 0
+		listeners, metricsLn, status := bind(cfg, log)
+		return listeners, metricsLn, nil, status
 	}
 	// The metrics socket (tarssh-metrics.socket) is the listening socket
 	// named "metrics"; every other listening socket is the tarpit's.
@@ -329,6 +310,32 @@ func listen(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, []sy
 			Str("name", p.Name, "SOCKET_NAME").Record())
 	}
 	return listeners, metricsLn, stored, 0
+}
+
+// bind binds the tarpit's addresses (-l) and the metrics address
+// (--metrics) all or none, when systemd passed no sockets.
+func bind(cfg *config.Config, log *logging.Logger) ([]*os.File, *os.File, int) {
+	addrs := cfg.Listen
+	if cfg.MetricsGiven {
+		addrs = append(addrs[:len(addrs):len(addrs)], cfg.Metrics)
+	}
+	listeners, lerr := tarpit.Listen(addrs)
+	if lerr != nil {
+		log.Log(logging.New(logging.Error, "listen").Str("addr", lerr.Addr.String(), "LOCAL_ADDR").
+			Str("error", tarpit.ErrorText(lerr.Err), "ERROR").Record())
+		return nil, nil, exitOSErr
+	}
+	var metricsLn *os.File
+	if cfg.MetricsGiven {
+		metricsLn, listeners = listeners[len(listeners)-1], listeners[:len(listeners)-1]
+	}
+	for _, ln := range listeners {
+		log.Log(logging.New(logging.Info, "listen").Str("addr", tarpit.LocalAddr(ln), "LOCAL_ADDR").Record())
+	}
+	if metricsLn != nil {
+		log.Log(logging.New(logging.Info, "metrics").Str("addr", tarpit.LocalAddr(metricsLn), "LOCAL_ADDR").Record())
+	}
+	return listeners, metricsLn, 0
 }
 
 // newPacer returns the pacer --pacing names.
