@@ -1,8 +1,6 @@
 package metrics
 
 import (
-	"encoding/json"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tarssh/tarssh/config"
+	"github.com/tarssh/tarssh/internal/testutil/contrib"
 	"github.com/tarssh/tarssh/sandbox"
 )
 
@@ -42,31 +41,6 @@ func TestAlertRules(t *testing.T) {
 	}
 }
 
-// dashboardExprs returns every query in a Grafana dashboard.
-func dashboardExprs(t *testing.T, path string) []string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d struct {
-		Panels []struct {
-			Title   string
-			Targets []struct{ Expr string }
-		}
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var out []string
-	for _, p := range d.Panels {
-		for _, tg := range p.Targets {
-			out = append(out, tg.Expr)
-		}
-	}
-	return out
-}
-
 // TestDashboardNamesServedSeries checks that every series the dashboard
 // and the rules name is one tarssh serves (or Prometheus makes), so that a
 // renamed series cannot leave a panel silently empty.
@@ -87,16 +61,9 @@ func TestDashboardNamesServedSeries(t *testing.T) {
 			}
 		}
 	}
-	exprs := dashboardExprs(t, "../contrib/grafana/tarssh.json")
-	rules, err := os.ReadFile("../contrib/prometheus/tarssh-rules.yml")
+	exprs, err := contrib.Exprs("..")
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, m := range regexp.MustCompile(`(?m)^\s*expr: (.*)$`).FindAllStringSubmatch(string(rules), -1) {
-		exprs = append(exprs, m[1])
-	}
-	if len(exprs) < 20 {
-		t.Fatalf("only %d expressions found", len(exprs))
 	}
 	name := regexp.MustCompile(`\b((?:tarssh|process|go)_[a-z_]+|up)\b\s*[{\[)]`)
 	for _, e := range exprs {

@@ -10,11 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tarssh/tarssh/internal/testutil/contrib"
 )
 
 // TestPrometheus runs a real Prometheus (Debian's prometheus package, which
@@ -150,7 +151,11 @@ func TestPrometheus(t *testing.T) {
 	// dashboard's variables as Grafana would fill them in.
 	vars := strings.NewReplacer("$job", "tarssh", "$family", ".*", "$__rate_interval", "10s")
 	n := 0
-	for _, e := range contribExprs(t) {
+	exprs, err := contrib.Exprs(rootDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exprs {
 		q := vars.Replace(e)
 		if strings.Contains(q, "$") {
 			t.Errorf("%q: a variable left unfilled", e)
@@ -172,40 +177,6 @@ func TestPrometheus(t *testing.T) {
 	if !strings.Contains(string(body), `"name":"TarsshDown"`) || strings.Contains(string(body), `"health":"err"`) {
 		t.Errorf("rules: %s", body)
 	}
-}
-
-// contribExprs returns the expressions of contrib/grafana/tarssh.json and
-// contrib/prometheus/tarssh-rules.yml.
-func contribExprs(t *testing.T) []string {
-	t.Helper()
-	root := rootDir(t)
-	b, err := os.ReadFile(filepath.Join(root, "contrib/grafana/tarssh.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d struct {
-		Panels []struct{ Targets []struct{ Expr string } }
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, p := range d.Panels {
-		for _, tg := range p.Targets {
-			out = append(out, tg.Expr)
-		}
-	}
-	rules, err := os.ReadFile(filepath.Join(root, "contrib/prometheus/tarssh-rules.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range regexp.MustCompile(`(?m)^\s*expr: (.*)$`).FindAllStringSubmatch(string(rules), -1) {
-		out = append(out, m[1])
-	}
-	if len(out) < 20 {
-		t.Fatalf("only %d expressions found", len(out))
-	}
-	return out
 }
 
 // rootDir is the repository's top directory.
