@@ -5,16 +5,22 @@
 //	tarssh-load -n 19500 -- endlessh -4 -p {port} -d 10000 -m 200000
 //	tarssh-load --pid 1234 --target 127.0.0.1:2222 -n 1000
 //	tarssh-load -n 19500 --rounds 2 --ours 'tarssh=bin/tarssh -l 127.0.0.1:{port}' --other 'endlessh=endlessh -4 -p {port} -d 10000'
+//	tarssh-load --floor 127.0.0.1:2222 --delay 10
 //
 // With --ours and --other it compares tarpits: each is run --rounds times,
 // interleaved, through the same client, and each of ours is reported as a
-// ratio to each other one.
+// ratio to each other one. With --floor it is no load generator but the
+// floor tarpit (loadgen.Floor), the least any tarpit can spend, for
+// comparisons to include.
 package main
 
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -53,6 +59,8 @@ func run(args []string) int {
 	fs.StringArrayVar(&others, "other", nil, "compare: another tarpit, as `NAME=COMMAND` with {port} (repeatable)")
 	fs.IntVar(&rounds, "rounds", 2, "compare: `rounds` of every tarpit, interleaved")
 	fs.StringVar(&logDir, "log-dir", os.TempDir(), "compare: `directory` for the tarpits' logs")
+	var floor string
+	fs.StringVar(&floor, "floor", "", "serve as the floor tarpit on `address:port` (one byte to each client every --delay; see make bench), instead")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -63,6 +71,9 @@ func run(args []string) int {
 	if delay < 1 || window < 1 || settle < 0 {
 		fmt.Fprintln(os.Stderr, "tarssh-load: --delay and --window must be at least 1, --settle at least 0")
 		return 64
+	}
+	if floor != "" {
+		return serveFloor(floor, time.Duration(delay)*time.Second)
 	}
 	o.Command = fs.Args() // any tarpit's command line, after --
 	if logPath != "" {
@@ -126,5 +137,26 @@ func compare(o loadgen.Options, ours, others []string, rounds int, logDir string
 	}
 	fmt.Printf("tarssh-load: compare: N=%d client=%s delay=%s window=%s rounds=%d\n", o.N, o.Client, o.Delay, o.Window, rounds)
 	c.Write(os.Stdout)
+	return 0
+}
+
+// serveFloor runs loadgen.Floor on addr until killed.
+func serveFloor(addr string, delay time.Duration) int {
+	runtime.GOMAXPROCS(1)
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || !ap.Addr().IsLoopback() {
+		fmt.Fprintf(os.Stderr, "tarssh-load: --floor %q: want a loopback address:port\n", addr)
+		return 64
+	}
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(ap))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tarssh-load: --floor:", err)
+		return 71
+	}
+	fmt.Fprintln(os.Stderr, "tarssh-load: floor tarpit listening on", ln.Addr())
+	if err := loadgen.Floor(ln, delay); err != nil {
+		fmt.Fprintln(os.Stderr, "tarssh-load: --floor:", err)
+		return 1
+	}
 	return 0
 }

@@ -5,6 +5,8 @@ package loadgen
 import (
 	"errors"
 	"io"
+	"net"
+	"time"
 )
 
 var errLinuxOnly = errors.New("the load generator measures through Linux's /proc: Linux only")
@@ -14,3 +16,6 @@ func runPlainWorker(workerSpec, io.Reader, io.Writer) error { return errLinuxOnl
 
 // Run needs Linux.
 func Run(Options) (*Report, error) { return nil, errLinuxOnly }
+
+// Floor needs Linux.
+func Floor(*net.TCPListener, time.Duration) error { return errLinuxOnly }

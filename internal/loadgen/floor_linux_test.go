@@ -1,0 +1,63 @@
+package loadgen
+
+import (
+	"errors"
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// TestFloor checks that the floor tarpit writes every client a byte each
+// delay, never "SSH-", and closes them all when its listener closes.
+func TestFloor(t *testing.T) {
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- Floor(ln, time.Second) }()
+	var conns []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		got := make([]byte, 0, 2)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for len(got) < 2 { // two visits, one delay apart
+			b := make([]byte, 8)
+			n, err := c.Read(b)
+			if err != nil {
+				t.Fatalf("client %d: after %q: %v", i, got, err)
+			}
+			got = append(got, b[:n]...)
+		}
+		if string(got) != "xx" {
+			t.Errorf("client %d got %q, want one x a visit", i, got)
+		}
+	}
+	ln.Close()
+	select {
+	case err := <-served:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Floor returned %v, want net.ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Floor still running 10 s after its listener closed")
+	}
+	for i, c := range conns {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var err error
+		for err == nil { // what was sent before the close, then the close
+			_, err = c.Read(make([]byte, 8))
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("client %d: still open 10 s after Floor returned", i)
+		}
+	}
+}
