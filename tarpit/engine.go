@@ -185,7 +185,7 @@ type Engine struct {
 	idents  *interner
 	learn   *learner // nil: the pacer does not learn
 	stats   Stats
-	start   time.Time
+	clock   func() time.Duration // time since the engine started; tests stop it
 	pid     int
 	rbuf    [readChunk]byte
 	wbuf    [pacing.MaxChunk]byte
@@ -220,13 +220,14 @@ func New(cfg Config, listeners []*os.File) (*Engine, error) {
 		ops:      sysOps,
 		idents:   newInterner(),
 		learn:    newLearner(cfg.Pacer),
-		start:    time.Now(),
 		pid:      os.Getpid(),
 		free:     nilIdx,
 		incoming: make(chan accepted, 256),
 		slots:    make(chan struct{}, cfg.MaxClients),
 		stop:     make(chan struct{}),
 	}
+	start := time.Now()
+	e.clock = func() time.Duration { return time.Since(start) }
 	// The slab is reserved, not touched: the kernel backs its pages only as
 	// clients arrive, so a large limit costs nothing until it is used.
 	e.clients = make([]client, 0, cfg.MaxClients)
@@ -246,7 +247,7 @@ func New(cfg Config, listeners []*os.File) (*Engine, error) {
 }
 
 // now is the current tick.
-func (e *Engine) now() uint32 { return uint32(time.Since(e.start) / tick) }
+func (e *Engine) now() uint32 { return uint32(e.clock() / tick) }
 
 // ticks rounds d up to whole ticks, at least one.
 func ticks(d time.Duration) uint32 {
@@ -264,7 +265,7 @@ func ticks(d time.Duration) uint32 {
 // ticks, as the wheel does, so that it stays right when the uint32 tick
 // counter wraps after 497 days.
 func (e *Engine) untilTick(t uint32) time.Duration {
-	el := time.Since(e.start)
+	el := e.clock()
 	return time.Duration(int32(t-uint32(el/tick)))*tick - el%tick
 }
 
@@ -275,7 +276,7 @@ func (e *Engine) since(t uint32) time.Duration { return time.Duration(e.now()-t)
 // not exported.
 func (e *Engine) snapshot() Stats {
 	s := e.stats
-	s.Uptime = time.Since(e.start)
+	s.Uptime = e.clock()
 	s.LogsDropped = e.cfg.Log.Dropped()
 	s.Sources = len(e.src.held)
 	if e.learn != nil {

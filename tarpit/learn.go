@@ -74,10 +74,6 @@ func (l *learner) rec(id uint16) *learnRec {
 	return &l.recs[id]
 }
 
-// clock is the learner's time: the engine's, monotonic and without the
-// tick counter's wrap.
-func (e *Engine) clock() time.Duration { return time.Since(e.start) }
-
 // identified starts client c's count of writes and notes that its
 // identification was seen. A record at an id the interner has just handed
 // out (one reference: this client's) belongs to no one yet.
