@@ -15,12 +15,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -140,7 +143,7 @@ func compare(o loadgen.Options, ours, others []string, rounds int, logDir string
 	return 0
 }
 
-// serveFloor runs loadgen.Floor on addr until killed.
+// serveFloor runs loadgen.Floor on addr until SIGTERM or SIGINT.
 func serveFloor(addr string, delay time.Duration) int {
 	runtime.GOMAXPROCS(1)
 	ap, err := netip.ParseAddrPort(addr)
@@ -154,7 +157,9 @@ func serveFloor(addr string, delay time.Duration) int {
 		return 71
 	}
 	fmt.Fprintln(os.Stderr, "tarssh-load: floor tarpit listening on", ln.Addr())
-	if err := loadgen.Floor(ln, delay); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := loadgen.Floor(ctx, ln, delay); err != nil {
 		fmt.Fprintln(os.Stderr, "tarssh-load: --floor:", err)
 		return 1
 	}

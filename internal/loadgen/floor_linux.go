@@ -1,9 +1,8 @@
 package loadgen
 
 import (
-	"errors"
+	"context"
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -11,40 +10,45 @@ import (
 )
 
 // Floor is the least any tarpit can do for the clients it holds: it
-// accepts them, then writes each one byte every delay, every write due in
-// a second in one burst, with raw syscalls, and reads nothing. make bench
-// runs it beside the real tarpits so that their figures can be read
-// against what the kernel alone charges for a write to a loopback client:
-// a tarpit cannot spend less per held client than Floor without writing
-// less often. Its caller should run it with GOMAXPROCS=1, one thread
-// writing, as tarssh and endlessh have. It returns when ln is closed,
-// closing every client.
-func Floor(ln *net.TCPListener, delay time.Duration) error {
+// accepts them on ln, then writes each one
+// byte every delay, every write due in a second in one burst, and reads
+// nothing. Descriptors are kept as bare integers and written with raw
+// send calls: no poller, no per-client object. make bench runs it beside
+// the real tarpits so that their figures read against what the kernel
+// alone charges for a write to a loopback client: no tarpit that writes
+// each client once a delay can spend much less than Floor. Its caller
+// should set GOMAXPROCS=1 (one thread writing, as tarssh and endlessh
+// have). It takes ln over and returns when ctx ends, having closed it and
+// every client.
+func Floor(ctx context.Context, ln *net.TCPListener, delay time.Duration) error {
+	// A duplicate, which Fd makes blocking: accept sleeps in the kernel,
+	// off Go's poller.
+	f, err := ln.File()
+	ln.Close()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	lfd := int(f.Fd())
 	var (
-		mu    sync.Mutex
-		files []*os.File // owns the descriptors in fds
-		fds   []int
+		mu  sync.Mutex
+		fds []int32
 	)
-	done := make(chan error, 1)
+	accepting := make(chan struct{})
 	go func() {
+		defer close(accepting)
 		for {
-			c, err := ln.AcceptTCP()
-			if errors.Is(err, net.ErrClosed) {
-				done <- err
+			fd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+			switch {
+			case err == nil:
+				mu.Lock()
+				fds = append(fds, int32(fd))
+				mu.Unlock()
+			case ctx.Err() != nil:
 				return
+			case err != unix.EINTR && err != unix.ECONNABORTED:
+				time.Sleep(10 * time.Millisecond) // out of descriptors: try on
 			}
-			if err != nil { // out of descriptors, a reset in the queue: try on
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			f, err := c.File()
-			c.Close()
-			if err != nil {
-				continue
-			}
-			mu.Lock()
-			files, fds = append(files, f), append(fds, int(f.Fd()))
-			mu.Unlock()
 		}
 	}()
 	every := max(int(delay/time.Second), 1)
@@ -53,18 +57,18 @@ func Floor(ln *net.TCPListener, delay time.Duration) error {
 	b := []byte{'x'}
 	for s := 0; ; s++ {
 		select {
-		case err := <-done:
-			mu.Lock()
-			defer mu.Unlock()
-			for _, f := range files {
-				f.Close()
+		case <-ctx.Done():
+			unix.Shutdown(lfd, unix.SHUT_RDWR) // wakes the blocked accept
+			<-accepting
+			for _, fd := range fds {
+				unix.Close(int(fd))
 			}
-			return err
+			return nil
 		case <-tick.C:
 		}
 		mu.Lock()
 		for i := s % every; i < len(fds); i += every {
-			unix.Send(fds[i], b, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL) // a client gone is no matter
+			unix.Send(int(fds[i]), b, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL) // a client gone is no matter
 		}
 		mu.Unlock()
 	}

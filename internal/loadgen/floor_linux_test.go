@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -9,17 +10,20 @@ import (
 )
 
 // TestFloor checks that the floor tarpit writes every client a byte each
-// delay, never "SSH-", and closes them all when its listener closes.
+// delay, never "SSH-", and closes them all when its context ends.
 func TestFloor(t *testing.T) {
 	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr := ln.Addr().String()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- Floor(ln, time.Second) }()
+	go func() { served <- Floor(ctx, ln, time.Second) }()
 	var conns []net.Conn
 	for range 3 {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,14 +45,18 @@ func TestFloor(t *testing.T) {
 			t.Errorf("client %d got %q, want one x a visit", i, got)
 		}
 	}
-	ln.Close()
+	stop()
 	select {
 	case err := <-served:
-		if !errors.Is(err, net.ErrClosed) {
-			t.Errorf("Floor returned %v, want net.ErrClosed", err)
+		if err != nil {
+			t.Errorf("Floor returned %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Floor still running 10 s after its listener closed")
+		t.Fatal("Floor still running 10 s after its context ended")
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Error("Floor's listener still accepts after it returned")
 	}
 	for i, c := range conns {
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))

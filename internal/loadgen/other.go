@@ -3,6 +3,7 @@
 package loadgen
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -18,4 +19,4 @@ func runPlainWorker(workerSpec, io.Reader, io.Writer) error { return errLinuxOnl
 func Run(Options) (*Report, error) { return nil, errLinuxOnly }
 
 // Floor needs Linux.
-func Floor(*net.TCPListener, time.Duration) error { return errLinuxOnly }
+func Floor(context.Context, *net.TCPListener, time.Duration) error { return errLinuxOnly }
