@@ -103,3 +103,45 @@ func testCoalescedWakes(t *testing.T, n int, delay, start uint32) {
 		}
 	}
 }
+
+// TestPendingOnTime checks that a coalesced pass visits early only the
+// clients that have identified themselves (or whose identification window
+// has closed): a client still in its window is polled on its own tick, as
+// its early byte and its window are counted in polls.
+func TestPendingOnTime(t *testing.T) {
+	const delay = 30 // ticks: a poll well inside the 500-tick window
+	te := newTestEngine(t, 4, pacing.NewClassic(delay*tick, 1), 0)
+	te.fake.reads[3] = []readResult{{data: "SSH-2.0-OpenSSH_9.2p1\r\n"}}
+	te.connect(3) // identifies on its first visit, at tick 30
+	te.setNow(10)
+	te.connect(4) // never identifies: pending until tick 510
+	now := uint32(0)
+	for now < 600 {
+		next, ok := te.serve(now)
+		if !ok {
+			t.Fatal("no client scheduled")
+		}
+		now = next
+		te.setNow(now)
+	}
+	var early3 bool
+	for _, fd := range []int{3, 4} {
+		due := uint32(delay)
+		if fd == 4 {
+			due += 10
+		}
+		for _, v := range te.fake.visitsOf(fd) {
+			if after(v, due) {
+				t.Fatalf("fd %d due %d visited late, at %d", fd, due, v)
+			}
+			if fd == 4 && time.Duration(v-10)*tick < identWindow && v != due {
+				t.Errorf("fd 4, in its identification window, due %d visited early, at %d", due, v)
+			}
+			early3 = early3 || fd == 3 && v != due
+			due = v + delay
+		}
+	}
+	if !early3 {
+		t.Error("fd 3, identified, was never visited early with fd 4: no coalescing to test against")
+	}
+}

@@ -36,20 +36,19 @@ const tick = 10 * time.Millisecond
 
 // ahead is how far before its due time the engine may visit a client. On
 // waking, the engine visits every client due within ahead, so under load it
-// wakes about once per ahead, whatever the number of clients, and writes in
+// wakes about twice a second, whatever the number of clients, and writes in
 // bursts: each wake-up costs the Go runtime (timer, scheduler, poller,
-// sysmon) and each burst wakes the reading side anew, so a few bursts a
-// second cost much less than a wake-up every tick (README, Benchmarks).
-// Clients are only ever visited early, never late: the adaptive pacer keeps
-// gaps just under clients' read timers. A client visited early is
-// rescheduled from that visit, so under steady load the clients gather on
-// the wake-up ticks and are then visited on time. When nothing else is due
-// the engine wakes at a client's due tick, so at low load visits keep the
-// tick's precision. A longer ahead (1 s) saved a few per cent more CPU, but
-// visits so early hold clients the learner expects to lose, which blurs
-// what it learns.
+// sysmon) and each burst wakes the reading side anew. Clients are only ever
+// visited early, never late: the adaptive pacer keeps gaps just under
+// clients' read timers. A client visited early is rescheduled from that
+// visit, so under steady load the clients gather on the wake-up ticks and
+// are then visited on time. When nothing else is due the engine wakes at a
+// client's due tick, so at low load visits keep the tick's precision. 500 ms
+// rather than 250 ms took the context switches at 19,500 clients from about
+// 200 a second to under 60, for the same CPU (README, Benchmarks); 1 s
+// visits early enough to hold some clients the learner must see leave.
 const (
-	ahead      = 250 * time.Millisecond
+	ahead      = 500 * time.Millisecond
 	aheadTicks = uint32(ahead / tick)
 )
 
@@ -526,9 +525,11 @@ func (e *Engine) serve(now uint32) (next uint32, ok bool) {
 func (e *Engine) runDue(now uint32) { e.runUntil(now, now) }
 
 // runUntil visits, at tick now, every client due at or before tick until
-// (now or later), in order of due time. A client whose next visit falls
-// within until again is held aside until the pass ends (wheel.hold), so it
-// is not visited twice in one pass: it waits in the wheel for its own tick.
+// (now or later), in order of due time, except a client still in its
+// identification window, which waits for its own tick. A client whose next
+// visit falls within until again is held aside until the pass ends
+// (wheel.hold), so it is not visited twice in one pass: it waits in the
+// wheel for its own tick.
 func (e *Engine) runUntil(now, until uint32) {
 	e.wheel.hold(until)
 	for {
@@ -540,9 +541,15 @@ func (e *Engine) runUntil(now, until uint32) {
 		for i := e.wheel.take(t); i != nilIdx; {
 			next := e.clients[i].next
 			e.wheel.n--
-			if after(e.clients[i].due, t) {
-				e.wheel.place(e.clients, i, e.clients[i].due) // parked beyond the horizon
-			} else {
+			c := &e.clients[i]
+			switch {
+			case after(c.due, t):
+				e.wheel.place(e.clients, i, c.due) // parked beyond the horizon
+			case after(t, now) && c.ident == identPending && time.Duration(t-c.born)*tick < identWindow:
+				// Polled for its identification: on time, as its early
+				// byte and its window are counted in polls and ticks.
+				e.wheel.push(e.clients, i, t)
+			default:
 				e.visit(i, now)
 			}
 			i = next
