@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,7 +14,7 @@ import (
 // accepts them on ln, then writes each one
 // byte every delay, every write due in a second in one burst, and reads
 // nothing. Descriptors are kept as bare integers and written with raw
-// send calls: no poller, no per-client object. make bench runs it beside
+// sendto calls: no poller, no per-client object, no allocation. make bench runs it beside
 // the real tarpits so that their figures read against what the kernel
 // alone charges for a write to a loopback client: no tarpit that writes
 // each client once a delay can spend much less than Floor. Its caller
@@ -38,15 +39,16 @@ func Floor(ctx context.Context, ln *net.TCPListener, delay time.Duration) error 
 	go func() {
 		defer close(accepting)
 		for {
-			fd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+			// Blocking, so not raw; no peer address, so nothing allocated.
+			fd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(lfd), 0, 0, unix.SOCK_CLOEXEC, 0, 0)
 			switch {
-			case err == nil:
+			case errno == 0:
 				mu.Lock()
 				fds = append(fds, int32(fd))
 				mu.Unlock()
 			case ctx.Err() != nil:
 				return
-			case err != unix.EINTR && err != unix.ECONNABORTED:
+			case errno != unix.EINTR && errno != unix.ECONNABORTED:
 				time.Sleep(10 * time.Millisecond) // out of descriptors: try on
 			}
 		}
@@ -68,7 +70,10 @@ func Floor(ctx context.Context, ln *net.TCPListener, delay time.Duration) error 
 		}
 		mu.Lock()
 		for i := s % every; i < len(fds); i += every {
-			unix.Send(int(fds[i]), b, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL) // a client gone is no matter
+			// Raw, as tarssh's writes: a non-blocking call needs no
+			// hand-off of the thread's P. A client gone is no matter.
+			unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fds[i]), uintptr(unsafe.Pointer(&b[0])), 1,
+				unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL, 0, 0)
 		}
 		mu.Unlock()
 	}
