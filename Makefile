@@ -47,11 +47,11 @@ test: build test-deps
 # then BENCH_N loopback clients held through the same plain client (a
 # blocking reader per connection, as real clients) against tarssh (adaptive
 # and classic pacing), endlessh (Debian's), the Rust tarssh 0.7.0 when built
-# at RUST_TARSSH, and the floor (tarssh-load --floor: one byte to each client
-# every delay and nothing else, the least any tarpit can spend), interleaved
-# over BENCH_ROUNDS rounds, with our ratio to each; then tarssh at 1,000 and
-# 5,000 clients (the scaling curve), and once through the batch client (what
-# loopback adds). Every tarpit at a 10 s delay.
+# at RUST_TARSSH, and the bare tarpit (tarssh-load --bare: one byte to each
+# client every delay and nothing else, what the kernel alone charges),
+# interleaved over BENCH_ROUNDS rounds, with our ratio to each; then tarssh
+# at 1,000 and 5,000 clients (the scaling curve), and once through the batch
+# client (what loopback adds). Every tarpit at a 10 s delay.
 BENCH_N      ?= 19500
 BENCH_WINDOW ?= 20
 BENCH_ROUNDS ?= 2
@@ -69,7 +69,7 @@ bench: build
 	else echo "bench: the Rust tarssh is missing at RUST_TARSSH=$(RUST_TARSSH): compared without it"; rust=; fi; \
 	$(BENCH_LOAD) -q -n $(BENCH_N) --rounds $(BENCH_ROUNDS) $(BENCH_OURS) \
 		--other 'endlessh=endlessh -4 -p {port} -d 10000 -m 200000' $${rust:+--other "$$rust"} \
-		--other 'floor=./bin/tarssh-load --floor 127.0.0.1:{port} --delay 10'
+		--other 'bare=./bin/tarssh-load --bare 127.0.0.1:{port} --delay 10'
 	@for n in 1000 5000; do $(BENCH_LOAD) -q -n $$n --rounds 1 --ours 'tarssh=$(BIN) -l 127.0.0.1:{port} -d 10 -c 200000'; done
 	./bin/tarssh-load -q --window $(BENCH_WINDOW) -n $(BENCH_N) --client batch --tarpit $(BIN)
 

@@ -5,13 +5,13 @@
 //	tarssh-load -n 19500 -- endlessh -4 -p {port} -d 10000 -m 200000
 //	tarssh-load --pid 1234 --target 127.0.0.1:2222 -n 1000
 //	tarssh-load -n 19500 --rounds 2 --ours 'tarssh=bin/tarssh -l 127.0.0.1:{port}' --other 'endlessh=endlessh -4 -p {port} -d 10000'
-//	tarssh-load --floor 127.0.0.1:2222 --delay 10
+//	tarssh-load --bare 127.0.0.1:2222 --delay 10
 //
 // With --ours and --other it compares tarpits: each is run --rounds times,
 // interleaved, through the same client, and each of ours is reported as a
-// ratio to each other one. With --floor it is no load generator but the
-// floor tarpit (loadgen.Floor), the least any tarpit can spend, for
-// comparisons to include.
+// ratio to each other one. With --bare it is no load generator but a
+// tarpit that does nothing but its writes (loadgen.Bare), for comparisons
+// to include.
 package main
 
 import (
@@ -62,8 +62,8 @@ func run(args []string) int {
 	fs.StringArrayVar(&others, "other", nil, "compare: another tarpit, as `NAME=COMMAND` with {port} (repeatable)")
 	fs.IntVar(&rounds, "rounds", 2, "compare: `rounds` of every tarpit, interleaved")
 	fs.StringVar(&logDir, "log-dir", os.TempDir(), "compare: `directory` for the tarpits' logs")
-	var floor string
-	fs.StringVar(&floor, "floor", "", "serve as the floor tarpit on `address:port` (one byte to each client every --delay; see make bench), instead")
+	var bare string
+	fs.StringVar(&bare, "bare", "", "instead, serve as the bare tarpit on loopback `address:port`: one byte to each client every --delay and nothing else (see make bench)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -75,8 +75,8 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "tarssh-load: --delay and --window must be at least 1, --settle at least 0")
 		return 64
 	}
-	if floor != "" {
-		return serveFloor(floor, time.Duration(delay)*time.Second)
+	if bare != "" {
+		return serveBare(bare, time.Duration(delay)*time.Second)
 	}
 	o.Command = fs.Args() // any tarpit's command line, after --
 	if logPath != "" {
@@ -143,24 +143,24 @@ func compare(o loadgen.Options, ours, others []string, rounds int, logDir string
 	return 0
 }
 
-// serveFloor runs loadgen.Floor on addr until SIGTERM or SIGINT.
-func serveFloor(addr string, delay time.Duration) int {
+// serveBare runs loadgen.Bare on addr until SIGTERM or SIGINT.
+func serveBare(addr string, delay time.Duration) int {
 	runtime.GOMAXPROCS(1)
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil || !ap.Addr().IsLoopback() {
-		fmt.Fprintf(os.Stderr, "tarssh-load: --floor %q: want a loopback address:port\n", addr)
+		fmt.Fprintf(os.Stderr, "tarssh-load: --bare %q: want a loopback address:port\n", addr)
 		return 64
 	}
 	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(ap))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tarssh-load: --floor:", err)
+		fmt.Fprintln(os.Stderr, "tarssh-load: --bare:", err)
 		return 71
 	}
-	fmt.Fprintln(os.Stderr, "tarssh-load: floor tarpit listening on", ln.Addr())
+	fmt.Fprintln(os.Stderr, "tarssh-load: bare tarpit listening on", ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if err := loadgen.Floor(ctx, ln, delay); err != nil {
-		fmt.Fprintln(os.Stderr, "tarssh-load: --floor:", err)
+	if err := loadgen.Bare(ctx, ln, delay); err != nil {
+		fmt.Fprintln(os.Stderr, "tarssh-load: --bare:", err)
 		return 1
 	}
 	return 0

@@ -18,5 +18,5 @@ func runPlainWorker(workerSpec, io.Reader, io.Writer) error { return errLinuxOnl
 // Run needs Linux.
 func Run(Options) (*Report, error) { return nil, errLinuxOnly }
 
-// Floor needs Linux.
-func Floor(context.Context, *net.TCPListener, time.Duration) error { return errLinuxOnly }
+// Bare needs Linux.
+func Bare(context.Context, *net.TCPListener, time.Duration) error { return errLinuxOnly }

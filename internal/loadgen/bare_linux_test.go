@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// TestFloor checks that the floor tarpit writes every client a byte each
+// TestBare checks that the bare tarpit writes every client a byte each
 // delay, never "SSH-", and closes them all when its context ends.
-func TestFloor(t *testing.T) {
+func TestBare(t *testing.T) {
 	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -20,7 +20,7 @@ func TestFloor(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- Floor(ctx, ln, time.Second) }()
+	go func() { served <- Bare(ctx, ln, time.Second) }()
 	var conns []net.Conn
 	for range 3 {
 		c, err := net.Dial("tcp", addr)
@@ -49,14 +49,14 @@ func TestFloor(t *testing.T) {
 	select {
 	case err := <-served:
 		if err != nil {
-			t.Errorf("Floor returned %v", err)
+			t.Errorf("Bare returned %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Floor still running 10 s after its context ended")
+		t.Fatal("Bare still running 10 s after its context ended")
 	}
 	if c, err := net.Dial("tcp", addr); err == nil {
 		c.Close()
-		t.Error("Floor's listener still accepts after it returned")
+		t.Error("Bare's listener still accepts after it returned")
 	}
 	for i, c := range conns {
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -65,7 +65,7 @@ func TestFloor(t *testing.T) {
 			_, err = c.Read(make([]byte, 8))
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Errorf("client %d: still open 10 s after Floor returned", i)
+			t.Errorf("client %d: still open 10 s after Bare returned", i)
 		}
 	}
 }

@@ -10,18 +10,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Floor is the least any tarpit can do for the clients it holds: it
-// accepts them on ln, then writes each one
-// byte every delay, every write due in a second in one burst, and reads
-// nothing. Descriptors are kept as bare integers and written with raw
-// sendto calls: no poller, no per-client object, no allocation. make bench runs it beside
-// the real tarpits so that their figures read against what the kernel
-// alone charges for a write to a loopback client: no tarpit that writes
-// each client once a delay can spend much less than Floor. Its caller
-// should set GOMAXPROCS=1 (one thread writing, as tarssh and endlessh
-// have). It takes ln over and returns when ctx ends, having closed it and
-// every client.
-func Floor(ctx context.Context, ln *net.TCPListener, delay time.Duration) error {
+// Bare is a tarpit that does nothing but its writes: it accepts clients
+// on ln, then writes each one byte every delay, every write due in a second
+// in one burst, and reads nothing. Descriptors are kept as bare integers
+// and written with raw sendto calls: no poller, no per-client object, no
+// allocation. make bench runs it beside the real tarpits so that their
+// figures read against what the kernel alone charges for one write a delay
+// to each loopback client: what a tarpit spends beyond Bare is all its
+// engine could ever save. Its caller should set GOMAXPROCS=1 (one thread
+// writing, as tarssh and endlessh have). It takes ln over and returns when
+// ctx ends, having closed it and every client.
+func Bare(ctx context.Context, ln *net.TCPListener, delay time.Duration) error {
 	// A duplicate, which Fd makes blocking: accept sleeps in the kernel,
 	// off Go's poller.
 	f, err := ln.File()
