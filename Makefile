@@ -43,8 +43,8 @@ test: build test-deps
 	@# testreport is go test, then a list of every skipped test and its reason.
 	TARSSH_BIN=$(CURDIR)/$(BIN) $(GO) run ./internal/testutil/testreport -race -count=1 $(PKGS)
 
-# bench (about 10 minutes): the engine's scheduler on synthetic clients,
-# then BENCH_N loopback clients held through the same plain client (a
+# bench (about 15 minutes; 20 with BENCH_ROUNDS=4): the engine's scheduler
+# on synthetic clients, then BENCH_N loopback clients held through the same plain client (a
 # blocking reader per connection, as real clients) against tarssh (adaptive
 # and classic pacing), endlessh (Debian's), the Rust tarssh 0.7.0 when built
 # at RUST_TARSSH, and the bare tarpit (tarssh-load --bare: one byte to each
