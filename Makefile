@@ -46,12 +46,13 @@ test: build test-deps
 # bench (about 15 minutes; 20 with BENCH_ROUNDS=4): the engine's scheduler
 # on synthetic clients, then BENCH_N loopback clients held through the same
 # plain client (a blocking reader per connection, as real clients) against
-# tarssh (adaptive and classic pacing), endlessh (Debian's), the Rust tarssh 0.7.0 when built
-# at RUST_TARSSH, and the bare tarpit (tarssh-load --bare: one byte to each
-# client every delay and nothing else, what the kernel alone charges),
-# interleaved over BENCH_ROUNDS rounds, with our ratio to each; then tarssh
-# at 1,000 and 5,000 clients (the scaling curve), and once through the batch
-# client (what loopback adds). Every tarpit at a 10 s delay.
+# tarssh (adaptive and classic pacing), endlessh (Debian's), the Rust
+# tarssh 0.7.0 when built at RUST_TARSSH, and the bare tarpit (tarssh-load
+# --bare: one byte to each client every delay and nothing else, what the
+# kernel alone charges), interleaved over BENCH_ROUNDS rounds, with our
+# ratio to each; then tarssh at 1,000 and 5,000 clients (the scaling curve),
+# and once through the batch client (what loopback adds). Every tarpit at a
+# 10 s delay.
 BENCH_N      ?= 19500
 BENCH_WINDOW ?= 20
 BENCH_ROUNDS ?= 2
