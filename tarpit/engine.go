@@ -44,9 +44,11 @@ const tick = 10 * time.Millisecond
 // visit, so under steady load the clients gather on the wake-up ticks and
 // are then visited on time. When nothing else is due the engine wakes at a
 // client's due tick, so at low load visits keep the tick's precision. 500 ms
-// rather than 250 ms took the context switches at 19,500 clients from about
-// 200 a second to under 60, for the same CPU (README, Benchmarks); 1 s
-// visits early enough to hold some clients the learner must see leave.
+// rather than 250 ms leaves the engine preempted less often by the clients
+// it wakes (at 19,500 clients, 20-140 context switches a second rather than
+// about 200; the Rust tarssh's 100-200), for the same CPU (README,
+// Benchmarks); 1 s visits early enough to hold some clients the learner
+// must see leave.
 const (
 	ahead      = 500 * time.Millisecond
 	aheadTicks = uint32(ahead / tick)
