@@ -352,20 +352,10 @@ func UntilSignal(sigs <-chan os.Signal) (ctx context.Context, stop func()) {
 func (e *Engine) loop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var beat <-chan time.Time
-	if e.cfg.Heartbeat != nil && e.cfg.HeartbeatEvery > 0 {
-		t := time.NewTicker(e.cfg.HeartbeatEvery)
-		defer t.Stop()
-		beat = t.C
-		e.cfg.Heartbeat(e.snapshot())
-	}
-	var pub <-chan time.Time
-	if e.cfg.Publish != nil && e.cfg.PublishEvery > 0 {
-		t := time.NewTicker(e.cfg.PublishEvery)
-		defer t.Stop()
-		pub = t.C
-		e.cfg.Publish(e.snapshot())
-	}
+	beat, stopBeat := e.every(e.cfg.HeartbeatEvery, e.cfg.Heartbeat)
+	defer stopBeat()
+	pub, stopPub := e.every(e.cfg.PublishEvery, e.cfg.Publish)
+	defer stopPub()
 	for {
 		if next, ok := e.serve(e.now()); ok {
 			timer.Reset(e.untilTick(next))
@@ -395,6 +385,17 @@ func (e *Engine) loop(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// every calls f with a snapshot now and returns a channel that ticks every
+// d after, with its stop; with no f or no d, a channel that never ticks.
+func (e *Engine) every(d time.Duration, f func(Stats)) (<-chan time.Time, func()) {
+	if f == nil || d <= 0 {
+		return nil, func() {}
+	}
+	t := time.NewTicker(d)
+	f(e.snapshot())
+	return t.C, t.Stop
 }
 
 // shutdown logs the shutdown line for cause and closes every client.
