@@ -548,7 +548,7 @@ func (e *Engine) runUntil(now, until uint32) {
 			switch {
 			case after(c.due, t):
 				e.wheel.place(e.clients, i, c.due) // parked beyond the horizon
-			case after(t, now) && c.ident == identPending && time.Duration(t-c.born)*tick < identWindow:
+			case after(t, now) && identifying(c, t):
 				// Polled for its identification: on time, as its early
 				// byte and its window are counted in polls and ticks.
 				e.wheel.push(e.clients, i, t)
@@ -600,8 +600,8 @@ func (e *Engine) visit(i uint32, now uint32) {
 			return
 		}
 	}
-	if c.ident == identPending && time.Duration(now-c.born)*tick >= identWindow {
-		e.identify(c, nil)
+	if c.ident == identPending && !identifying(c, now) {
+		e.identify(c, nil) // none came in its window: silent
 	}
 	n, wait := e.cfg.Pacer.Next(&c.pace, e.wbuf[:])
 	if e.learn != nil && c.ident != identPending {
@@ -623,6 +623,12 @@ func (e *Engine) visit(i uint32, now uint32) {
 		}
 	}
 	e.wheel.push(e.clients, i, now+ticks(wait))
+}
+
+// identifying reports whether client c is still, at tick t, in its window
+// to send its identification.
+func identifying(c *client, t uint32) bool {
+	return c.ident == identPending && time.Duration(t-c.born)*tick < identWindow
 }
 
 // identify settles client c's identification (nil: none came in time).
