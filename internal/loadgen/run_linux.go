@@ -161,35 +161,25 @@ func measure(o Options, pid int, workers []*proc, r *Report) error {
 	if _, err := askAll(workers, "mark"); err != nil {
 		return err
 	}
-	user0, sys0, err := procstat.CPU(pid)
+	s0, err := sampleTarpit(pid)
 	if err != nil {
 		return err
 	}
-	vol0, invol0, err := procSwitches(pid)
-	if err != nil {
-		return err
-	}
-	run0 := procRunTime(pid)
 	gen0 := workersCPU(workers)
 	w0 := time.Now()
 	o.Progress("measuring for %s", o.Window)
 	time.Sleep(o.Window)
-	user1, sys1, err := procstat.CPU(pid)
+	s1, err := sampleTarpit(pid)
 	if err != nil {
 		return err
 	}
-	vol1, invol1, err := procSwitches(pid)
-	if err != nil {
-		return err
-	}
-	run1 := procRunTime(pid)
 	r.Window = time.Since(w0)
-	r.Voluntary, r.Involuntary = vol1-vol0, invol1-invol0
-	r.CPUUser, r.CPU = user1-user0, user1+sys1-user0-sys0
-	if run0 >= 0 && run1 >= run0 {
+	r.Voluntary, r.Involuntary = s1.vol-s0.vol, s1.invol-s0.invol
+	r.CPUUser, r.CPU = s1.user-s0.user, s1.user+s1.sys-s0.user-s0.sys
+	if s0.run >= 0 && s1.run >= s0.run {
 		// The scheduler's own count, in nanoseconds: /proc/PID/stat counts
 		// in 10 ms ticks, too coarse for a small tarpit over a short window.
-		r.CPU = run1 - run0
+		r.CPU = s1.run - s0.run
 	}
 	r.GenCPU = workersCPU(workers) - gen0
 	s, err := askAll(workers, "report")
@@ -200,6 +190,25 @@ func measure(o Options, pid int, workers []*proc, r *Report) error {
 	r.SSHLines, r.Silent, r.Bytes, r.MaxGap = s.SSHLines, s.Silent, s.Bytes, s.MaxGap
 	r.FirstError, r.FirstDrop = s.FirstError, s.FirstDrop
 	return nil
+}
+
+// tarpitSample is the tarpit's counters at one instant of the window.
+type tarpitSample struct {
+	user, sys, run time.Duration // run: the scheduler's count, negative if unread
+	vol, invol     int64
+}
+
+// sampleTarpit reads the tarpit's counters now, the same way at both ends
+// of the window.
+func sampleTarpit(pid int) (s tarpitSample, err error) {
+	if s.user, s.sys, err = procstat.CPU(pid); err != nil {
+		return s, err
+	}
+	if s.vol, s.invol, err = procSwitches(pid); err != nil {
+		return s, err
+	}
+	s.run = procRunTime(pid)
+	return s, nil
 }
 
 // endState fills r with the tarpit's state at the end, every client still
