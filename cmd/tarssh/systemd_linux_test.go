@@ -123,6 +123,10 @@ func TestSocketActivationServesAndNotifies(t *testing.T) {
 }
 
 func TestSocketActivationRefusals(t *testing.T) {
+	listener := func(t *testing.T) *os.File {
+		f, _ := tcpListenerFile(t)
+		return f
+	}
 	for _, tt := range []struct {
 		name   string
 		args   string
@@ -131,21 +135,15 @@ func TestSocketActivationRefusals(t *testing.T) {
 		status int
 		log    string
 	}{{
-		name: "--listen while activated",
-		args: "-l 127.0.0.1:0",
-		passed: func(t *testing.T) *os.File {
-			f, _ := tcpListenerFile(t)
-			return f
-		},
+		name:   "--listen while activated",
+		args:   "-l 127.0.0.1:0",
+		passed: listener,
 		status: 64,
 		log:    `listen, error: "-l/--listen cannot be used with socket activation`,
 	}, {
-		name: "--metrics while activated",
-		args: "--metrics 127.0.0.1:0",
-		passed: func(t *testing.T) *os.File {
-			f, _ := tcpListenerFile(t)
-			return f
-		},
+		name:   "--metrics while activated",
+		args:   "--metrics 127.0.0.1:0",
+		passed: listener,
 		status: 64,
 		log:    `listen, error: "--metrics cannot be used with socket activation`,
 	}, {
@@ -162,20 +160,14 @@ func TestSocketActivationRefusals(t *testing.T) {
 	}, {
 		// Issue 9: descriptors 4 to 12 are not ours (the Go runtime's, or
 		// closed); nothing is wrapped, closed or served.
-		name: "LISTEN_FDS above what was passed",
-		passed: func(t *testing.T) *os.File {
-			f, _ := tcpListenerFile(t)
-			return f
-		},
+		name:   "LISTEN_FDS above what was passed",
+		passed: listener,
 		env:    []string{"LISTEN_FDS=10", "LISTEN_FDNAMES=tarssh" + strings.Repeat(":x", 9)},
 		status: 71,
 		log:    `listen, error: "bad socket activation environment: LISTEN_FDS=10 but descriptor 4 `,
 	}, {
-		name: "LISTEN_FDS beyond any bound",
-		passed: func(t *testing.T) *os.File {
-			f, _ := tcpListenerFile(t)
-			return f
-		},
+		name:   "LISTEN_FDS beyond any bound",
+		passed: listener,
 		env:    []string{"LISTEN_FDS=99999999999999999999"},
 		status: 71,
 		log:    `listen, error: "bad socket activation environment: LISTEN_FDS=\"99999999999999999999\" is not a count from 0 to 1048576"`,
